@@ -1,9 +1,8 @@
 /**
  * Runs an import state machine definition (the one `cdk synth` produces) locally with
  * aws-local-stepfunctions, its Lambda tasks bound to in-process functions by function name.
- * Both Lambda task forms are understood: Resource = function ARN (the payload is the input and the
- * result the output), and `arn:aws:states:::lambda:invoke` with Parameters.FunctionName (the
- * payload is `Payload`, the result comes back wrapped as the service wraps it).
+ * Lambda tasks must name the function ARN as Resource (CDK's payloadResponseOnly): the state's
+ * input is the payload and the function's result its output, exactly as on AWS.
  */
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
@@ -44,19 +43,19 @@ export interface LocalExecution {
   events: ExecutionEvent[];
   /** Settles when the execution ends, whatever its status. */
   done: Promise<void>;
+  /** Stops the execution (it ends FAILED). */
+  abort(): void;
 }
 
 interface StateDef {
   Type: string;
   Resource?: string;
-  Parameters?: Record<string, unknown>;
   Retry?: unknown[];
   ItemProcessor?: { States: Record<string, StateDef> };
   Iterator?: { States: Record<string, StateDef> };
   Branches?: Array<{ States: Record<string, StateDef> }>;
 }
 
-const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:([^:]+)/;
 
 export function startLocalExecution(definition: unknown, input: unknown, o: LocalExecutionOptions): LocalExecution {
@@ -74,7 +73,7 @@ export function startLocalExecution(definition: unknown, input: unknown, o: Loca
   };
   const machine = new StateMachine(definition as StateMachineDefinition, { validationOptions: { checkArn: false } });
   const run = machine.run(input as Parameters<StateMachine['run']>[0], { overrides });
-  const execution: LocalExecution = { status: 'RUNNING', events: [], done: Promise.resolve() };
+  const execution: LocalExecution = { status: 'RUNNING', events: [], done: Promise.resolve(), abort: run.abort };
   const history = (async () => {
     for await (const event of run.eventLogs) execution.events.push(event);
   })();
@@ -100,13 +99,8 @@ function allStates(states: Record<string, StateDef>): Array<[string, StateDef]> 
 }
 
 function bindTask(stateName: string, state: StateDef, functions: LocalFunctions) {
-  const viaInvoke = LAMBDA_INVOKE.test(state.Resource ?? '');
-  const target = viaInvoke ? state.Parameters?.['FunctionName'] : state.Resource;
-  const fnName = typeof target === 'string' ? (FUNCTION_ARN.exec(target)?.[1] ?? target) : undefined;
+  const fnName = FUNCTION_ARN.exec(state.Resource ?? '')?.[1];
   const fn = fnName === undefined ? undefined : functions[fnName];
-  if (!fn) throw new Error(`state ${stateName}: no local function for ${JSON.stringify(target ?? state.Resource)}`);
-  return async (input: unknown) => {
-    const result = await fn(viaInvoke ? (input as { Payload?: unknown }).Payload : input);
-    return (viaInvoke ? { Payload: result, StatusCode: 200, ExecutedVersion: '$LATEST' } : result) as never;
-  };
+  if (!fn) throw new Error(`state ${stateName}: no local function for Resource ${JSON.stringify(state.Resource)}`);
+  return async (input: unknown) => (await fn(input)) as never;
 }

@@ -17,6 +17,7 @@ import {
   type JobSummary,
 } from '../healthimaging/job-output.ts';
 import type { FailedFile } from '../jobs/table.ts';
+import { asStateMachineError } from './retryable-errors.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ImportJobStatus, StartedJob } from './types.ts';
 
@@ -33,9 +34,13 @@ export interface CheckedJob extends StartedJob {
 type CheckDeps = Pick<PipelineDeps, 'medicalImaging' | 'jobsTable' | 's3' | 'config' | 'metrics' | 'log'>;
 
 export async function checkImportStatus(deps: CheckDeps, job: StartedJob): Promise<CheckedJob> {
-  const { jobProperties: props } = await deps.medicalImaging.send(
-    new GetDICOMImportJobCommand({ datastoreId: job.datastoreId, jobId: job.jobId }),
-  );
+  let props;
+  try {
+    ({ jobProperties: props } = await deps.medicalImaging.send(new GetDICOMImportJobCommand({ datastoreId: job.datastoreId, jobId: job.jobId })));
+  } catch (err) {
+    // GetDICOMImportJob throttles too; the state machine retries CheckStatus on the same names.
+    throw asStateMachineError(err);
+  }
   const status = (props?.jobStatus ?? job.status) as ImportJobStatus;
   if (status !== 'COMPLETED' && status !== 'FAILED') {
     if (status !== job.status) await deps.jobsTable.update(job.jobId, { jobStatus: status });

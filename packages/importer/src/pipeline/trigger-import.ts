@@ -46,13 +46,11 @@ export function triggerImport(deps: TriggerDeps, event: S3EventLike | PrepareReq
  * it; retrying the good ones is harmless, their executions already exist).
  */
 export async function onManifestEvent(deps: TriggerDeps, event: S3EventLike): Promise<BatchTriggered[]> {
-  const closedDir = MANIFEST_DIR(deps.config.dicomPrefix);
   const done: BatchTriggered[] = [];
   const failed: string[] = [];
   for (const record of event.Records) {
-    // S3 event keys are URL-encoded, with "+" for spaces.
-    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-    if (!record.eventName?.startsWith('ObjectCreated') || !key.startsWith(closedDir) || !key.endsWith('.json')) continue;
+    const key = createdManifestKey(record, deps.config.dicomPrefix);
+    if (key === undefined) continue;
     try {
       done.push(await triggerBatch(deps, record.s3.bucket.name, key));
     } catch (err) {
@@ -62,6 +60,14 @@ export async function onManifestEvent(deps: TriggerDeps, event: S3EventLike): Pr
   }
   if (failed.length > 0) throw new Error(`TriggerImport could not start ${failed.length} batch(es): ${failed.join(' | ')}`);
   return done;
+}
+
+/** The manifest key an S3 event record announces, or undefined when it is not a created manifest. */
+export function createdManifestKey(record: S3EventLike['Records'][number], prefix: string): string | undefined {
+  // S3 event keys are URL-encoded, with "+" for spaces.
+  const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+  const isManifest = key.startsWith(MANIFEST_DIR(prefix)) && key.endsWith('.json');
+  return record.eventName?.startsWith('ObjectCreated') && isManifest ? key : undefined;
 }
 
 export async function triggerBatch(deps: TriggerDeps, bucket: string, manifestKey: string): Promise<BatchTriggered> {
