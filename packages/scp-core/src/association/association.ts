@@ -1,0 +1,486 @@
+/**
+ * One DICOM association over one socket: the upper-layer state machine of PS3.8 9.2 reduced to
+ * what an acceptor needs (awaiting A-ASSOCIATE-RQ, established, releasing, closed), plus the
+ * DIMSE message assembly and the dispatch to Verification and Storage.
+ *
+ * It owns the behaviours a generic DIMSE library leaves open: the socket is paused for
+ * backpressure, our timers never run while we are the ones working, and an abort always
+ * destroys the socket.
+ */
+import type { Socket } from 'node:net';
+import { type AcceptedContext, type NegotiationPolicy, limitExceeded, negotiate } from '../acse/negotiation.ts';
+import { VERIFICATION_SOP_CLASS } from '../acse/uids.ts';
+import { type Command, CommandField, DimseError, decodeCommand, encodeCommand } from '../dimse/command.ts';
+import { encodePdu, pdataHeader } from '../pdu/codec.ts';
+import { PduReader } from '../pdu/reader.ts';
+import { AbortReason, AbortSource, type AssociateRq, type PData, type Pdu, PduError, PduType } from '../pdu/types.ts';
+import { echoResponse } from '../services/verification.ts';
+import type { FlowControl, IncomingDataset, StoreService } from '../services/store-service.ts';
+import type { BatchTracker } from '../batch/batch-tracker.ts';
+import type { AssociationInfo, StoreResult } from '@storescp/workers/contracts';
+import type { Logger } from '../log.ts';
+import type { ScpMetrics } from '../metrics/registry.ts';
+
+export interface AssociationOptions {
+  policy: NegotiationPolicy;
+  networkTimeoutMs: number;
+  dimseTimeoutMs: number;
+  /** Largest non-P-DATA PDU accepted (an A-ASSOCIATE-RQ with every context fits easily). */
+  maxControlPduLength: number;
+  /** Takes an association slot; false when MaximumAssociations are open. */
+  admit(): boolean;
+  /** Gives the slot back. */
+  release(): void;
+  storeService: StoreService;
+  createBatchTracker(info: AssociationInfo): BatchTracker;
+  log: Logger;
+  metrics: ScpMetrics;
+  onClose(association: Association): void;
+}
+
+type State = 'awaiting-rq' | 'established' | 'releasing' | 'closed';
+
+/** The DIMSE message being received. */
+interface IncomingMessage {
+  pcId: number;
+  commandParts: Uint8Array[];
+  commandLength: number;
+  command?: Command;
+  /** Where dataset fragments go; absent while the command is incomplete or when they are discarded. */
+  dataset?: IncomingDataset;
+  datasetBytes?: number;
+}
+
+const MAX_COMMAND_LENGTH = 64 * 1024;
+const ABORT_LINGER_MS = 1000;
+
+export class Association implements FlowControl {
+  state: State = 'awaiting-rq';
+  readonly peerAddress: string;
+  readonly openedAt = Date.now();
+  callingAeTitle = '';
+  calledAeTitle = '';
+  instancesStored = 0;
+  bytesReceived = 0;
+  readonly statusCounts = new Map<number, number>();
+
+  private readonly reader: PduReader;
+  private contexts = new Map<number, AcceptedContext>();
+  private incoming: IncomingMessage | undefined;
+  private outstanding = 0;
+  private paused = false;
+  private draining = false;
+  private admitted = false;
+  private batches: BatchTracker | undefined;
+  private lastProgress = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private closeReason = '';
+  private idleWaiters: (() => void)[] = [];
+  /** Resolves when the socket is gone and the association's batches are closed. */
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly opts: AssociationOptions,
+  ) {
+    this.peerAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+    this.reader = new PduReader(
+      {
+        onPdu: (pdu) => this.onPdu(pdu),
+        onPDataStart: () => this.onPDataStart(),
+        onPdvData: (pcId, isCommand, data) => this.onPdvData(pcId, isCommand, data),
+        onPdvEnd: (pcId, isCommand, isLast) => this.onPdvEnd(pcId, isCommand, isLast),
+      },
+      opts.maxControlPduLength,
+      opts.policy.maxPduLength,
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.finish(`socket error: ${err.message}`));
+    socket.on('close', () => this.finish(this.closeReason || 'peer closed the connection'));
+    this.armTimer();
+  }
+
+  get info(): AssociationInfo {
+    return { callingAeTitle: this.callingAeTitle, calledAeTitle: this.calledAeTitle, peerAddress: this.peerAddress };
+  }
+
+  get busy(): boolean {
+    return this.incoming !== undefined || this.outstanding > 0;
+  }
+
+  // ------------------------------------------------------------- flow control
+
+  pause(): void {
+    if (this.paused || this.state === 'closed') return;
+    this.paused = true;
+    this.socket.pause();
+    this.opts.metrics.socketsPaused.inc();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.opts.metrics.socketsPaused.dec();
+    if (this.state === 'closed') return;
+    this.touch();
+    this.socket.resume();
+  }
+
+  /** Graceful shutdown: no new work; abort once the messages in progress are answered. */
+  drain(): void {
+    this.draining = true;
+    if (this.state === 'awaiting-rq') this.destroy('draining');
+    else this.abortIfDrained();
+  }
+
+  // ------------------------------------------------------------- timers
+
+  /** Progress resets the timer lazily: a number store per event, one timer per association. */
+  private touch(): void {
+    this.lastProgress = Date.now();
+  }
+
+  /** Which limit applies now: none while we owe the peer an answer or have stopped reading it. */
+  private currentTimeout(): number | undefined {
+    if (this.state === 'closed' || this.paused) return undefined;
+    if (this.incoming) return this.opts.dimseTimeoutMs;
+    if (this.outstanding > 0) return undefined;
+    return this.opts.networkTimeoutMs;
+  }
+
+  private armTimer(): void {
+    const timeout = this.currentTimeout() ?? Math.min(this.opts.networkTimeoutMs, this.opts.dimseTimeoutMs);
+    const due = Math.max(10, this.lastProgress + timeout - Date.now());
+    this.timer = setTimeout(() => this.onTimer(), due);
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    if (this.state === 'closed') return;
+    const timeout = this.currentTimeout();
+    if (timeout !== undefined && Date.now() - this.lastProgress >= timeout) {
+      const which = this.incoming ? 'DIMSE timeout: message not progressing' : 'network timeout: no PDU';
+      this.opts.metrics.associationsRejected.inc({ reason: this.state === 'awaiting-rq' ? 'artim-timeout' : 'timeout' });
+      this.abort(which, AbortReason.NotSpecified);
+      return;
+    }
+    if (timeout === undefined) this.touch();
+    this.armTimer();
+  }
+
+  // ------------------------------------------------------------- input
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    try {
+      this.reader.push(chunk);
+    } catch (err) {
+      if (err instanceof PduError) this.abort(`protocol error: ${err.message}`, err.abortReason);
+      else if (err instanceof DimseError) this.abort(`DIMSE error: ${err.message}`, AbortReason.InvalidPduParameterValue);
+      else {
+        this.opts.log.error('association.internal-error', { peer: this.peerAddress, error: String((err as Error)?.stack ?? err) });
+        this.abort('internal error', AbortReason.NotSpecified);
+      }
+    }
+  }
+
+  private onPdu(pdu: Exclude<Pdu, PData>): void {
+    this.touch();
+    switch (pdu.type) {
+      case PduType.AssociateRq:
+        if (this.state !== 'awaiting-rq') throw new PduError('A-ASSOCIATE-RQ on an established association', AbortReason.UnexpectedPdu);
+        return this.onAssociateRq(pdu);
+      case PduType.ReleaseRq:
+        if (this.state !== 'established') throw new PduError('A-RELEASE-RQ outside an established association', AbortReason.UnexpectedPdu);
+        if (this.incoming) throw new PduError('A-RELEASE-RQ in the middle of a message', AbortReason.UnexpectedPdu);
+        this.state = 'releasing';
+        return this.releaseIfDone();
+      case PduType.Abort:
+        this.closeReason = `peer aborted (source ${pdu.source}, reason ${pdu.reason})`;
+        return this.destroy(this.closeReason);
+      default:
+        throw new PduError(`unexpected PDU type 0x${pdu.type.toString(16)} for an acceptor`, AbortReason.UnexpectedPdu);
+    }
+  }
+
+  private onAssociateRq(rq: AssociateRq): void {
+    this.callingAeTitle = rq.callingAeTitle;
+    this.calledAeTitle = rq.calledAeTitle;
+    let outcome = negotiate(rq, this.opts.policy);
+    if (outcome.accepted) {
+      if (this.draining || !this.opts.admit()) outcome = limitExceeded();
+      else this.admitted = true;
+    }
+    if (!outcome.accepted) {
+      this.opts.metrics.associationsRejected.inc({ reason: outcome.reason });
+      this.opts.log.info('association.rejected', { peer: this.peerAddress, calling: rq.callingAeTitle, called: rq.calledAeTitle, reason: outcome.reason });
+      this.closeReason = `rejected: ${outcome.reason}`;
+      this.state = 'closed';
+      this.socket.end(encodePdu(outcome.rj));
+      this.lingerThenDestroy();
+      return;
+    }
+    this.contexts = outcome.contexts;
+    this.state = 'established';
+    this.batches = this.opts.createBatchTracker(this.info);
+    this.opts.metrics.associationsAccepted.inc();
+    this.opts.metrics.associationsOpen.inc();
+    this.socket.write(encodePdu(outcome.ac));
+  }
+
+  private onPDataStart(): void {
+    if (this.state !== 'established') throw new PduError('P-DATA-TF outside an established association', AbortReason.UnexpectedPdu);
+  }
+
+  private onPdvData(pcId: number, isCommand: boolean, data: Uint8Array): void {
+    const msg = this.incoming;
+    if (isCommand) {
+      if (msg?.command) throw new PduError('command fragment after the command was complete', AbortReason.UnexpectedPduParameter);
+      const m = msg ?? this.startMessage(pcId);
+      if (m.pcId !== pcId) throw new PduError('command fragments on two presentation contexts', AbortReason.UnexpectedPduParameter);
+      m.commandLength += data.length;
+      if (m.commandLength > MAX_COMMAND_LENGTH) throw new PduError('command set larger than 64 KiB');
+      m.commandParts.push(data.slice()); // the view dies with this chunk
+      return;
+    }
+    if (!msg?.command || !msg.command.hasDataset) throw new PduError('dataset fragment without a C-STORE command', AbortReason.UnexpectedPduParameter);
+    if (msg.pcId !== pcId) throw new PduError('dataset on another presentation context than its command', AbortReason.UnexpectedPduParameter);
+    msg.datasetBytes = (msg.datasetBytes ?? 0) + data.length;
+    msg.dataset?.write(data);
+  }
+
+  private onPdvEnd(pcId: number, isCommand: boolean, isLast: boolean): void {
+    this.touch();
+    const msg = this.incoming;
+    if (!msg) {
+      // A zero-length first command fragment: open the message anyway.
+      if (isCommand) this.startMessage(pcId);
+      else throw new PduError('dataset fragment without a C-STORE command', AbortReason.UnexpectedPduParameter);
+      return this.onPdvEnd(pcId, isCommand, isLast);
+    }
+    if (!isLast) return;
+    if (isCommand) return this.onCommand(msg, concat(msg.commandParts, msg.commandLength));
+    // Last dataset fragment: the message is complete.
+    this.incoming = undefined;
+    this.bytesReceived += msg.datasetBytes ?? 0;
+    this.opts.metrics.bytesReceived.inc(msg.datasetBytes ?? 0);
+    msg.dataset?.end();
+    this.abortIfDrained();
+  }
+
+  private startMessage(pcId: number): IncomingMessage {
+    if (!this.contexts.has(pcId)) throw new PduError(`presentation context ${pcId} was not accepted`, AbortReason.InvalidPduParameterValue);
+    this.incoming = { pcId, commandParts: [], commandLength: 0 };
+    return this.incoming;
+  }
+
+  // ------------------------------------------------------------- DIMSE
+
+  private onCommand(msg: IncomingMessage, bytes: Uint8Array): void {
+    const command = decodeCommand(bytes);
+    msg.command = command;
+    msg.commandParts = [];
+    const context = this.contexts.get(msg.pcId)!;
+    if (command.commandField === CommandField.CEchoRq) {
+      if (command.hasDataset) throw new DimseError('C-ECHO-RQ with a dataset');
+      this.incoming = undefined;
+      this.respond(msg.pcId, echoResponse(command));
+      return this.abortIfDrained();
+    }
+    if (command.commandField !== CommandField.CStoreRq || context.abstractSyntax === VERIFICATION_SOP_CLASS) {
+      // Only C-STORE and C-ECHO are offered; answer anything else with "unrecognized operation".
+      this.answerWithoutStoring(msg, command, 0x0211, 'only C-STORE and C-ECHO are supported');
+      return;
+    }
+    if (!command.hasDataset) throw new DimseError('C-STORE-RQ without a dataset');
+    if (command.affectedSopClassUid !== context.abstractSyntax) {
+      this.answerWithoutStoring(msg, command, 0x0122, 'SOP class differs from the presentation context');
+      return;
+    }
+    this.beginStore(msg, command, context);
+  }
+
+  /** Answers after the dataset (if any) has been read and dropped. */
+  private answerWithoutStoring(msg: IncomingMessage, command: Command, status: number, comment: string): void {
+    const result: StoreResult = { status: status as 0x0110, comment };
+    const respondNow = !command.hasDataset;
+    if (respondNow) this.incoming = undefined;
+    this.track(
+      msg.pcId,
+      command,
+      Promise.resolve(result),
+      respondNow ? undefined : new Promise<void>((resolve) => (msg.dataset = discardingDataset(resolve))),
+    );
+  }
+
+  private beginStore(msg: IncomingMessage, command: Command, context: AcceptedContext): void {
+    const batches = this.batches!;
+    const batch = batches.assign();
+    const dataset = this.opts.storeService.begin(
+      {
+        association: this.info,
+        batch,
+        affectedSopClassUid: command.affectedSopClassUid ?? '',
+        affectedSopInstanceUid: command.affectedSopInstanceUid ?? '',
+        transferSyntaxUid: context.transferSyntax,
+      },
+      this,
+    );
+    msg.dataset = dataset;
+    msg.datasetBytes = 0;
+    const startedAt = performance.now();
+    const outcome = dataset.result.then(async (stored) => {
+      const result = await batches.settle(batch, stored);
+      if (result.status === 0x0000) this.instancesStored++;
+      this.opts.metrics.cstoreLatency.observe((performance.now() - startedAt) / 1000);
+      return result;
+    });
+    this.track(msg.pcId, command, outcome);
+  }
+
+  /** Counts an operation as outstanding until its response is sent. */
+  private track(pcId: number, command: Command, outcome: Promise<StoreResult>, datasetDone?: Promise<void>): void {
+    this.outstanding++;
+    Promise.all([outcome, datasetDone])
+      .then(
+        ([result]) => result,
+        (err): StoreResult => {
+          this.opts.log.error('cstore.internal-error', { peer: this.peerAddress, error: String((err as Error)?.stack ?? err) });
+          return { status: 0x0110, comment: 'internal error' };
+        },
+      )
+      .then((result) => {
+        this.outstanding--;
+        this.touch();
+        if (this.outstanding === 0) for (const w of this.idleWaiters.splice(0)) w();
+        if ('aborted' in result && result.aborted) return this.releaseIfDone();
+        this.statusCounts.set(result.status, (this.statusCounts.get(result.status) ?? 0) + 1);
+        this.opts.metrics.cstores.inc({ status: statusLabel(result.status) });
+        if (this.state === 'established' || this.state === 'releasing') {
+          this.respond(
+            pcId,
+            encodeCommand({
+              commandField: CommandField.CStoreRsp,
+              messageIdBeingRespondedTo: command.messageId ?? 0,
+              affectedSopClassUid: command.affectedSopClassUid ?? '',
+              affectedSopInstanceUid: command.affectedSopInstanceUid ?? '',
+              hasDataset: false,
+              status: result.status,
+              ...(result.status !== 0x0000 && 'comment' in result ? { errorComment: result.comment } : {}),
+            }),
+          );
+        }
+        this.releaseIfDone();
+        this.abortIfDrained();
+      });
+  }
+
+  private respond(pcId: number, command: Uint8Array): void {
+    if (this.state === 'closed') return;
+    const pdu = new Uint8Array(12 + command.length);
+    pdu.set(pdataHeader(pcId, true, true, command.length));
+    pdu.set(command, 12);
+    this.socket.write(pdu);
+  }
+
+  // ------------------------------------------------------------- ending
+
+  private releaseIfDone(): void {
+    if (this.state !== 'releasing' || this.outstanding > 0) return;
+    this.closeReason = 'released';
+    this.state = 'closed';
+    this.socket.end(encodePdu({ type: PduType.ReleaseRp }));
+    this.lingerThenDestroy();
+  }
+
+  private abortIfDrained(): void {
+    if (this.draining && this.state === 'established' && !this.busy) this.abort('draining: service is shutting down', AbortReason.NotSpecified);
+  }
+
+  /** A-ABORT (service provider) and close at once. */
+  abort(reason: string, abortReason: number): void {
+    if (this.state === 'closed') return;
+    this.closeReason = reason;
+    this.state = 'closed';
+    this.socket.end(encodePdu({ type: PduType.Abort, source: AbortSource.ServiceProvider, reason: abortReason }));
+    this.lingerThenDestroy();
+  }
+
+  /** Closes without a PDU (peer abort, pre-association drain, eviction). */
+  destroy(reason: string): void {
+    if (!this.closeReason) this.closeReason = reason;
+    this.state = 'closed';
+    this.socket.destroy();
+  }
+
+  /** Gives the peer a moment to read our last PDU, never more. */
+  private lingerThenDestroy(): void {
+    setTimeout(() => this.socket.destroy(), ABORT_LINGER_MS).unref();
+  }
+
+  private finished = false;
+  private finish(reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.state = 'closed';
+    if (!this.closeReason) this.closeReason = reason;
+    clearTimeout(this.timer);
+    if (this.paused) this.resume();
+    this.incoming?.dataset?.abort(this.closeReason);
+    this.incoming = undefined;
+    if (this.admitted) {
+      this.opts.metrics.associationsOpen.dec();
+      this.opts.release();
+    }
+    const batches = this.batches;
+    void (async () => {
+      // Every store still running settles first, so the manifest lists all it stored.
+      if (this.outstanding > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+      if (batches) await batches.closeAll(closeKind(this.closeReason));
+      if (this.admitted) {
+        this.opts.log.info('association', {
+          peer: this.peerAddress,
+          calling: this.callingAeTitle,
+          called: this.calledAeTitle,
+          durationMs: Date.now() - this.openedAt,
+          instances: this.instancesStored,
+          bytes: this.bytesReceived,
+          statuses: Object.fromEntries([...this.statusCounts].map(([s, n]) => [statusLabel(s), n])),
+          end: this.closeReason,
+        });
+      }
+      this.opts.onClose(this);
+      this.resolveClosed();
+    })();
+  }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(length);
+  let p = 0;
+  for (const part of parts) {
+    out.set(part, p);
+    p += part.length;
+  }
+  return out;
+}
+
+function discardingDataset(onEnd: () => void): IncomingDataset {
+  return { write() {}, end: onEnd, abort: onEnd, result: Promise.resolve({ status: 0x0110, comment: 'discarded' }) };
+}
+
+export function statusLabel(status: number): string {
+  return `0x${status.toString(16).padStart(4, '0')}`;
+}
+
+function closeKind(reason: string): string {
+  if (reason === 'released') return 'release';
+  if (reason.startsWith('draining')) return 'drain';
+  if (reason.includes('timeout')) return 'timeout';
+  if (reason.includes('abort')) return 'abort';
+  return 'error';
+}

@@ -1,0 +1,4 @@
+export * from './types.ts';
+export * from './codec.ts';
+export * from './reader.ts';
+export { asciiBytes, asciiString, trimPadding } from './bytes.ts';

@@ -1,0 +1,120 @@
+/**
+ * The Piscina pool behind the association: dataset parsing, keying and upload happen in its
+ * worker threads. Admission is ours, not Piscina's queue: at most `threads × tasksPerThread`
+ * stores run at once, at most `maxWaiting` wait (longer than `waitTimeoutMs` is answered 0xA700),
+ * and the byte budget pauses sockets so nothing buffers without limit.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { TransferListItem } from 'node:worker_threads';
+import { POOL_WORKER_URL, Status, type BatchManifest, type OpenMarker, type SinkConfig, type StoreResult, type StoreTask } from '@storescp/workers';
+import type { FlowControl, IncomingDataset, StoreRequest, StoreService } from '../services/store-service.ts';
+import type { BatchWriter } from '../batch/batch-tracker.ts';
+import type { Logger } from '../log.ts';
+import type { ScpMetrics } from '../metrics/registry.ts';
+import { ByteBudget } from './byte-budget.ts';
+import { PooledDataset } from './pooled-dataset.ts';
+
+export interface StorePoolOptions {
+  sink: SinkConfig;
+  threads: number;
+  /** Stores one worker interleaves (they mostly wait on I/O). */
+  tasksPerThread: number;
+  /** Bytes received but not yet taken by workers before sockets are paused. */
+  budgetBytes: number;
+  maxWaiting: number;
+  waitTimeoutMs: number;
+  stageBytes: number;
+}
+
+export const defaultPoolOptions = (sink: SinkConfig): StorePoolOptions => ({
+  sink,
+  threads: availableParallelism(),
+  tasksPerThread: 8,
+  budgetBytes: 64 * 1024 * 1024,
+  maxWaiting: 1000,
+  waitTimeoutMs: 30_000,
+  stageBytes: 1024 * 1024,
+});
+
+export class StorePool implements StoreService, BatchWriter {
+  readonly budget: ByteBudget;
+  private readonly piscina: Piscina;
+  private readonly maxRunning: number;
+  private running = 0;
+  private readonly waiting: PooledDataset[] = [];
+
+  constructor(
+    readonly options: StorePoolOptions,
+    readonly log: Logger,
+    private readonly metrics: ScpMetrics,
+  ) {
+    this.budget = new ByteBudget(options.budgetBytes, options.budgetBytes / 2);
+    this.maxRunning = options.threads * options.tasksPerThread;
+    this.piscina = new Piscina({
+      filename: POOL_WORKER_URL.href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      concurrentTasksPerWorker: options.tasksPerThread,
+      idleTimeout: Infinity,
+      workerData: { sink: options.sink },
+    });
+    this.piscina.on('error', (err: unknown) => log.error('pool.error', { error: String(err) }));
+  }
+
+  begin(request: StoreRequest, flow: FlowControl): IncomingDataset {
+    return new PooledDataset(this, request, flow);
+  }
+
+  enqueue(ds: PooledDataset): void {
+    if (this.running < this.maxRunning) {
+      this.running++;
+      this.updateGauges();
+      ds.start();
+    } else if (this.waiting.length >= this.options.maxWaiting) {
+      ds.reject(Status.OutOfResources, 'too many stores waiting; retry later');
+    } else {
+      this.waiting.push(ds);
+      ds.startWaitTimer(this.options.waitTimeoutMs);
+      this.updateGauges();
+    }
+  }
+
+  unqueue(ds: PooledDataset): void {
+    const i = this.waiting.indexOf(ds);
+    if (i >= 0) this.waiting.splice(i, 1);
+    this.updateGauges();
+  }
+
+  releaseSlot(): void {
+    const next = this.waiting.shift();
+    if (next) next.start();
+    else this.running--;
+    this.updateGauges();
+  }
+
+  async run(task: StoreTask, transferList: TransferListItem[]): Promise<StoreResult> {
+    const result = (await this.piscina.run(task, { name: 'store', transferList })) as StoreResult & { storageSeconds?: number };
+    if (result.storageSeconds !== undefined) this.metrics.storageWriteLatency.observe(result.storageSeconds);
+    if (result.status === Status.OutOfResources) this.metrics.storageWriteErrors.inc();
+    return result;
+  }
+
+  writeOpenMarker(marker: OpenMarker): Promise<void> {
+    return this.piscina.run(marker, { name: 'writeOpenMarker' });
+  }
+
+  closeBatch(manifest: BatchManifest): Promise<void> {
+    return this.piscina.run(manifest, { name: 'closeBatch' });
+  }
+
+  private updateGauges(): void {
+    this.metrics.poolQueueDepth.set(this.waiting.length);
+    this.metrics.poolUtilization.set(this.running / this.maxRunning);
+    this.metrics.bytesInFlight.set(this.budget.inFlight);
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

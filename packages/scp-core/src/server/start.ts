@@ -1,0 +1,110 @@
+/** Assembles the SCP from its configuration: pool → listener → HTTP, and how to stop it. */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { parseStorageUrl, type SinkConfig } from '@storescp/workers';
+import { BatchTracker, TimestampClock } from '../batch/batch-tracker.ts';
+import { peerAllowList, type ScpConfig } from '../config/options.ts';
+import { createHttpServer, listenHttp } from '../http/http-server.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { startEmf } from '../metrics/emf.ts';
+import { createMetrics, type ScpMetrics } from '../metrics/registry.ts';
+import { StorePool, defaultPoolOptions, type StorePoolOptions } from '../pool/store-pool.ts';
+import { Listener } from './listener.ts';
+
+export interface RunningScp {
+  config: ScpConfig;
+  port: number;
+  httpPort: number | undefined;
+  metrics: ScpMetrics;
+  log: Logger;
+  listener: Listener;
+  /** Graceful: stop accepting, finish in-flight stores, close batches, stop the pool. */
+  drain(timeoutMs?: number): Promise<void>;
+}
+
+export interface StartOverrides {
+  log?: Logger;
+  pool?: Partial<StorePoolOptions>;
+}
+
+export function sinkConfigOf(config: ScpConfig): SinkConfig {
+  return {
+    url: config.storage,
+    ...(parseStorageUrl(config.storage).kind === 's3'
+      ? { s3: { ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}), ...(config.s3Region ? { region: config.s3Region } : {}) } }
+      : {}),
+  };
+}
+
+export async function startScp(config: ScpConfig, overrides: StartOverrides = {}): Promise<RunningScp> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const sink = sinkConfigOf(config);
+  const pool = new StorePool(
+    { ...defaultPoolOptions(sink), threads: config.workerThreads, budgetBytes: config.memoryBudgetMb * 1024 * 1024, waitTimeoutMs: config.storeWaitTimeout * 1000, ...overrides.pool },
+    log,
+    metrics,
+  );
+  const clock = new TimestampClock();
+  const instanceId = `${hostname().replace(/[^A-Za-z0-9]/g, '').slice(-12) || 'scp'}-${randomBytes(3).toString('hex')}`;
+  const prefix = parseStorageUrl(config.storage).prefix;
+  const listener = new Listener({
+    host: config.host,
+    port: config.port,
+    maxAssociations: config.maxAssociations,
+    maxConnections: config.maxConnections,
+    peerAllowed: peerAllowList(config.peerCidrs),
+    ...(config.tlsKey ? { tls: { key: config.tlsKey, cert: config.tlsCert, ...(config.tlsCa ? { ca: config.tlsCa } : {}) } } : {}),
+    association: {
+      policy: {
+        aeTitle: config.aeTitle,
+        allowedCallingAeTitles: new Set(config.callingAeTitles),
+        supportedSopClasses: new Set(config.supportedSopClasses),
+        maxPduLength: config.maxPduLength,
+      },
+      networkTimeoutMs: config.networkTimeout * 1000,
+      dimseTimeoutMs: config.dimseTimeout * 1000,
+      maxControlPduLength: 256 * 1024,
+      storeService: pool,
+      createBatchTracker: (info) => new BatchTracker(info, { writer: pool, clock, prefix, instanceId, log, metrics }),
+      log,
+      metrics,
+    },
+    log,
+    metrics,
+  });
+  let draining = false;
+  const address = await listener.listen();
+  let httpAddress: AddressInfo | undefined;
+  const http = createHttpServer(metrics, { draining: () => draining, associations: () => listener.associationCount });
+  if (config.httpPort >= 0) httpAddress = await listenHttp(http, config.httpHost, config.httpPort);
+  const stopEmf = config.metricsEmf ? startEmf(metrics.registry, (l) => process.stdout.write(l)) : () => {};
+  log.info('started', {
+    aeTitle: config.aeTitle,
+    dicom: `${address.address}:${address.port}`,
+    tls: Boolean(config.tlsKey),
+    http: httpAddress ? `${httpAddress.address}:${httpAddress.port}` : 'off',
+    storage: pool.options.sink.url,
+    maxAssociations: config.maxAssociations,
+    workerThreads: config.workerThreads,
+  });
+  return {
+    config,
+    port: address.port,
+    httpPort: httpAddress?.port,
+    metrics,
+    log,
+    listener,
+    async drain(timeoutMs = config.drainTimeout * 1000) {
+      if (draining) return;
+      draining = true;
+      log.info('draining', { associations: listener.associationCount, timeoutMs });
+      await listener.drain(timeoutMs);
+      stopEmf();
+      http.close();
+      await pool.close();
+      log.info('stopped', {});
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * What an association needs from the storage side for one C-STORE: a place to stream the
+ * dataset fragments to, and the outcome. Implemented over the worker pool in pool/store-pool.ts.
+ */
+import type { AssociationInfo, BatchRef, StoreResult } from '@storescp/workers/contracts';
+
+export interface StoreRequest {
+  association: AssociationInfo;
+  batch: BatchRef;
+  affectedSopClassUid: string;
+  affectedSopInstanceUid: string;
+  transferSyntaxUid: string;
+}
+
+export interface IncomingDataset {
+  /** A fragment of the dataset; the view is only valid during the call (copy to retain). */
+  write(chunk: Uint8Array): void;
+  /** The last fragment arrived. */
+  end(): void;
+  /** The association broke before the last fragment: nothing may be stored. */
+  abort(reason: string): void;
+  readonly result: Promise<StoreResult>;
+}
+
+export interface StoreService {
+  begin(request: StoreRequest, flow: FlowControl): IncomingDataset;
+}
+
+/** Lets the storage side stop and restart reading one association's socket (backpressure). */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}

@@ -1,0 +1,134 @@
+/**
+ * dcmtk as the sending peer. Every corpus file goes through storescu with the proposal flag its
+ * transfer syntax needs; dcmtk's own bit-preserving storescp (+B) receives the same sends as a
+ * witness of the bytes storescu put on the wire, and our stored dataset must equal them byte for
+ * byte, behind a correct File Meta Information.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { readPart10Meta } from '../src/index.ts';
+import { CORPUS, corpusFile, datasetOf, dcmtk, startTestScp, storedFiles, type TestScp } from './helpers.ts';
+
+const PROPOSE: Record<string, string> = {
+  '1.2.840.10008.1.2': '-xi',
+  '1.2.840.10008.1.2.1': '-xe',
+  '1.2.840.10008.1.2.2': '-xb',
+  '1.2.840.10008.1.2.1.99': '-xd',
+  '1.2.840.10008.1.2.4.50': '-xy',
+  '1.2.840.10008.1.2.4.51': '-xx',
+  '1.2.840.10008.1.2.4.70': '-xs',
+  '1.2.840.10008.1.2.4.80': '-xt',
+  '1.2.840.10008.1.2.4.90': '-xv',
+  '1.2.840.10008.1.2.4.91': '-xw',
+  '1.2.840.10008.1.2.5': '-xr',
+};
+
+/** The SOP Instance UID storescu puts in the command: the dataset's (0008,0018). */
+async function datasetSopUid(file: string): Promise<string> {
+  const r = await dcmtk('dcmdump', ['+P', '0008,0018', file]);
+  return /\[([0-9.]+)\]/.exec(r.stdout)![1]!;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Splits files into sends with one transfer syntax each and no SOP Instance UID twice. */
+async function plan(): Promise<{ ts: string; files: string[] }[]> {
+  const sends: { ts: string; files: string[]; uids: Set<string> }[] = [];
+  for (const name of readdirSync(CORPUS).sort()) {
+    const file = join(CORPUS, name);
+    const ts = readPart10Meta(readFileSync(file)).transferSyntaxUid;
+    const uid = await datasetSopUid(file);
+    let send = sends.find((s) => s.ts === ts && !s.uids.has(uid));
+    if (!send) sends.push((send = { ts, files: [], uids: new Set() }));
+    send.files.push(file);
+    send.uids.add(uid);
+  }
+  return sends;
+}
+
+let ours: TestScp;
+let witnessDir: string;
+let witnessPort: number;
+let witness: ReturnType<typeof spawn>;
+
+before(async () => {
+  ours = await startTestScp();
+  witnessDir = mkdtempSync(join(tmpdir(), 'witness-'));
+  witnessPort = await freePort();
+  witness = spawn('storescp', ['+B', '+xa', '-aet', 'STORESCP', '-od', witnessDir, String(witnessPort)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+});
+
+after(async () => {
+  witness.kill();
+  await ours.stop();
+});
+
+test('every corpus file stored by storescu is the bytes it sent, behind a correct meta header', async () => {
+  const sends = await plan();
+  const checked = new Set<string>();
+  for (const send of sends) {
+    const flag = PROPOSE[send.ts];
+    assert.ok(flag, `no storescu proposal flag known for ${send.ts}`);
+    const args = ['-R', flag, '-nh', '-aet', 'STORESCU', '-aec', 'STORESCP', '127.0.0.1'];
+    const [toUs, toWitness] = await Promise.all([dcmtk('storescu', [...args, String(ours.port), ...send.files]), dcmtk('storescu', [...args, String(witnessPort), ...send.files])]);
+    assert.equal(toWitness.code, 0, `witness: ${toWitness.stderr}`);
+    assert.equal(toUs.code, 0, `storescu ${flag} ${send.files.map((f) => basename(f)).join(' ')}: ${toUs.stderr}`);
+    assert.doesNotMatch(toUs.stderr + toUs.stdout, /Store Failed|Error/);
+
+    const stored = new Map(storedFiles(ours.dir).map((f) => [basename(f, '.dcm'), f]));
+    const witnessed = new Map(readdirSync(witnessDir).map((f) => [f.slice(f.indexOf('.') + 1), join(witnessDir, f)]));
+    for (const file of send.files) {
+      const uid = await datasetSopUid(file);
+      const mine = stored.get(uid);
+      assert.ok(mine, `${basename(file)}: nothing stored for SOP Instance UID ${uid}`);
+      assert.ok(mine.includes(`/${uid}.dcm`), 'the key uses the command/dataset UID, not the file meta UID');
+      assert.ok(datasetOf(mine).equals(datasetOf(witnessed.get(uid)!)), `${basename(file)}: stored dataset differs from what storescu sent`);
+      const meta = readPart10Meta(readFileSync(mine));
+      assert.equal(meta.sopInstanceUid, uid);
+      assert.equal(meta.transferSyntaxUid, send.ts, `${basename(file)}: meta transfer syntax`);
+      const dump = await dcmtk('dcmdump', [mine]);
+      assert.equal(dump.code, 0, `dcmdump cannot read ${mine}: ${dump.stderr}`);
+      assert.match(dump.stdout, /\(0002,0016\) AE \[STORESCU\]/);
+      checked.add(basename(file));
+    }
+  }
+  assert.equal(checked.size, readdirSync(CORPUS).length, 'every corpus file was checked');
+});
+
+test('a file whose meta UID differs from its dataset is keyed by the command UID', async () => {
+  const file = corpusFile('pydicom_rtdose.dcm');
+  const metaUid = readPart10Meta(readFileSync(file)).sopInstanceUid;
+  const datasetUid = await datasetSopUid(file);
+  assert.notEqual(metaUid, datasetUid, 'fixture premise');
+  const names = storedFiles(ours.dir).map((f) => basename(f, '.dcm'));
+  assert.ok(names.includes(datasetUid));
+  assert.ok(!names.includes(metaUid));
+});
+
+test('echoscu succeeds and a wrong called AE title is rejected', async () => {
+  const ok = await dcmtk('echoscu', ['-aec', 'STORESCP', '127.0.0.1', String(ours.port)]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const wrong = await dcmtk('echoscu', ['-aec', 'NOTME', '127.0.0.1', String(ours.port)]);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr + wrong.stdout, /Called AE Title Not Recognized/);
+});
+
+test('50 storescu processes in parallel all succeed', async () => {
+  const files = ['pydicom_CT_small.dcm', 'pydicom_MR_small.dcm', 'dicom3tools_0051_MR_siemens.dcm', 'pydicom_rtplan.dcm'].map(corpusFile);
+  const runs = await Promise.all(Array.from({ length: 50 }, () => dcmtk('storescu', ['-R', '-nh', '-aec', 'STORESCP', '127.0.0.1', String(ours.port), ...files], 120_000)));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  assert.equal(runs.filter((r) => /Store Failed/.test(r.stderr + r.stdout)).length, 0);
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodePdu, encodePdu, pdataHeader, PduError, PduReader, PduType, type AssociateRq, type Pdu } from '../src/index.ts';
+
+const rq: AssociateRq = {
+  type: PduType.AssociateRq,
+  protocolVersion: 1,
+  calledAeTitle: 'STORESCP',
+  callingAeTitle: 'MODALITY1',
+  applicationContext: '1.2.840.10008.3.1.1.1',
+  presentationContexts: [
+    { id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: ['1.2.840.10008.1.2'] },
+    { id: 3, abstractSyntax: '1.2.840.10008.5.1.4.1.1.2', transferSyntaxes: ['1.2.840.10008.1.2.4.70', '1.2.840.10008.1.2.1'] },
+  ],
+  userInformation: { maxPduLength: 16384, implementationClassUid: '1.2.3.4', implementationVersionName: 'TEST', asyncOpsWindow: [1, 1], roleSelections: [{ sopClassUid: '1.2.840.10008.5.1.4.1.1.2', scu: true, scp: false }] },
+};
+
+const roundTrip = (pdu: Pdu) => {
+  const bytes = encodePdu(pdu);
+  return decodePdu(bytes[0]!, bytes.subarray(6));
+};
+
+test('every PDU type survives encode and decode', () => {
+  assert.deepEqual(roundTrip(rq), rq);
+  const ac = { ...rq, type: PduType.AssociateAc, presentationContexts: [{ id: 1, result: 0, transferSyntax: '1.2.840.10008.1.2' }] } as const;
+  assert.deepEqual(roundTrip(ac), ac);
+  for (const pdu of [
+    { type: PduType.AssociateRj, result: 2, source: 3, reason: 2 },
+    { type: PduType.ReleaseRq },
+    { type: PduType.ReleaseRp },
+    { type: PduType.Abort, source: 2, reason: 6 },
+    { type: PduType.PData, pdvs: [{ presentationContextId: 3, isCommand: true, isLast: true, data: new Uint8Array([1, 2, 3, 4]) }] },
+  ] as Pdu[]) {
+    assert.deepEqual(roundTrip(pdu), pdu);
+  }
+});
+
+test('the streaming reader yields the same PDVs however the bytes are split', () => {
+  const data = new Uint8Array(5000).map((_, i) => i & 0xff);
+  const stream = Buffer.concat([
+    encodePdu(rq),
+    pdataHeader(3, true, true, 10),
+    new Uint8Array(10).fill(7),
+    encodePdu({ type: PduType.PData, pdvs: [{ presentationContextId: 3, isCommand: false, isLast: false, data: data.subarray(0, 3000) }, { presentationContextId: 3, isCommand: false, isLast: true, data: data.subarray(3000) }] }),
+    encodePdu({ type: PduType.ReleaseRq }),
+  ]);
+  for (const step of [1, 3, 7, 64, 1000, stream.length]) {
+    const events: string[] = [];
+    const received: number[] = [];
+    const reader = new PduReader(
+      {
+        onPdu: (p) => events.push(`pdu${p.type}`),
+        onPDataStart: () => events.push('pdata'),
+        onPdvData: (_id, isCommand, d) => {
+          if (!isCommand) received.push(...d);
+        },
+        onPdvEnd: (id, isCommand, isLast) => events.push(`end${id}${isCommand ? 'c' : 'd'}${isLast ? 'L' : ''}`),
+      },
+      65536,
+      65536,
+    );
+    for (let p = 0; p < stream.length; p += step) reader.push(stream.subarray(p, p + step));
+    assert.deepEqual(events, ['pdu1', 'pdata', 'end3cL', 'pdata', 'end3d', 'end3dL', 'pdu5'], `split ${step}`);
+    assert.deepEqual(Buffer.from(received), Buffer.from(data), `split ${step}`);
+    assert.ok(reader.idle);
+  }
+});
+
+test('the reader refuses what no peer may send', () => {
+  const reader = () => new PduReader({ onPdu() {}, onPDataStart() {}, onPdvData() {}, onPdvEnd() {} }, 1024, 16384);
+  assert.throws(() => reader().push(Buffer.from([0x04, 0, 0xff, 0xff, 0xff, 0xff])), PduError, 'P-DATA over the maximum');
+  assert.throws(() => reader().push(Buffer.from([0x01, 0, 0xff, 0xff, 0xff, 0xff])), PduError, 'huge A-ASSOCIATE-RQ');
+  assert.throws(() => reader().push(Buffer.from([0x47, 0x45, 0x54, 0x20, 0x2f, 0x20])), PduError, 'HTTP instead of DICOM');
+  // A PDV claiming more bytes than its PDU holds.
+  assert.throws(() => reader().push(Buffer.from([0x04, 0, 0, 0, 0, 8, 0, 0, 0, 100, 1, 3, 0, 0])), PduError);
+});

@@ -1,0 +1,70 @@
+/**
+ * The worker's view of one incoming dataset: the chunks that came with the task, then those
+ * arriving on its MessagePort. Each chunk taken is acknowledged so the main thread can release
+ * its backpressure budget; at most one chunk per store is held here at a time.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { StreamAck, StreamMessage } from './contracts.ts';
+
+export class DatasetAborted extends Error {
+  override name = 'DatasetAborted';
+}
+
+export class DatasetSource {
+  private readonly inline: Uint8Array[];
+  private readonly queue: StreamMessage[] = [];
+  private wake: (() => void) | undefined;
+  private ended: boolean;
+  private abortReason: string | undefined;
+
+  constructor(data: Uint8Array[], private readonly port: MessagePort | undefined) {
+    this.inline = [...data];
+    this.ended = port === undefined;
+    port?.on('message', (m: StreamMessage) => {
+      this.queue.push(m);
+      this.wake?.();
+    });
+  }
+
+  /** True when everything has been received (the whole dataset is what `next` will return). */
+  get complete(): boolean {
+    return this.ended || this.queue.some((m) => m.type === 'end');
+  }
+
+  get aborted(): string | undefined {
+    return this.abortReason;
+  }
+
+  /** The next chunk, undefined at the end; throws DatasetAborted if the peer went away. */
+  async next(): Promise<Uint8Array | undefined> {
+    const local = this.inline.shift();
+    if (local) return local;
+    for (;;) {
+      const m = this.queue.shift();
+      if (m) {
+        if (m.type === 'chunk') {
+          this.port!.postMessage({ type: 'ack', bytes: m.data.length } satisfies StreamAck);
+          return m.data;
+        }
+        if (m.type === 'end') {
+          this.ended = true;
+          return undefined;
+        }
+        this.abortReason = m.reason;
+        throw new DatasetAborted(m.reason);
+      }
+      if (this.ended) return undefined;
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = undefined;
+    }
+  }
+
+  /** Reads and drops the rest (a rejected instance must still be received in full). */
+  async drain(): Promise<void> {
+    while ((await this.next()) !== undefined);
+  }
+
+  close(): void {
+    this.port?.close();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Reads the few attributes the store path needs from the start of a dataset with dicom-parser,
+ * without ever touching Pixel Data. dicom-parser has no "stop after tag" option, so it is given
+ * a prefix: parsing stops (by throwing) where the prefix ends, and the elements read before that
+ * are kept. All the attributes we need sit in groups 0008 and 0020, near the start.
+ */
+import { inflateRawSync, constants as zlib } from 'node:zlib';
+import dicomParser, { type ByteArrayParser, type DataSet } from 'dicom-parser';
+
+// DataSet is a class at run time, though the bundled typings declare only its interface.
+const DataSetClass = (dicomParser as unknown as { DataSet: new (p: ByteArrayParser, b: Uint8Array, e: object) => DataSet }).DataSet;
+
+export interface HeaderFields {
+  sopClassUid?: string;
+  sopInstanceUid?: string;
+  studyInstanceUid?: string;
+  seriesInstanceUid?: string;
+  studyDate?: string;
+}
+
+export type HeaderOutcome =
+  | { kind: 'ok'; fields: HeaderFields }
+  /** The prefix ended before group 0020 was passed: read more and try again. */
+  | { kind: 'need-more' }
+  | { kind: 'unreadable'; reason: string };
+
+const TAGS = {
+  sopClassUid: 'x00080016',
+  sopInstanceUid: 'x00080018',
+  studyDate: 'x00080020',
+  studyInstanceUid: 'x0020000d',
+  seriesInstanceUid: 'x0020000e',
+} as const;
+const LAST_NEEDED = 0x0020000e;
+
+const IMPLICIT_LE = '1.2.840.10008.1.2';
+const EXPLICIT_BE = '1.2.840.10008.1.2.2';
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+
+/**
+ * @param prefix the first bytes of the dataset (the whole dataset when `complete`)
+ */
+export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, complete: boolean): HeaderOutcome {
+  let bytes = prefix;
+  if (transferSyntaxUid === DEFLATED) {
+    try {
+      // SYNC_FLUSH lets a truncated deflate stream yield what it has.
+      bytes = inflateRawSync(prefix, { finishFlush: zlib.Z_SYNC_FLUSH });
+    } catch (err) {
+      return { kind: 'unreadable', reason: `deflated dataset does not inflate: ${(err as Error).message}` };
+    }
+  }
+  const parser = transferSyntaxUid === EXPLICIT_BE ? dicomParser.bigEndianByteArrayParser : dicomParser.littleEndianByteArrayParser;
+  const dataSet = new DataSetClass(parser, bytes, {});
+  const stream = new dicomParser.ByteStream(parser, bytes, 0);
+  let stoppedEarly = false;
+  try {
+    const options = { untilTag: 'x7fe00010' };
+    if (transferSyntaxUid === IMPLICIT_LE) dicomParser.parseDicomDataSetImplicit(dataSet, stream, bytes.length, options);
+    else dicomParser.parseDicomDataSetExplicit(dataSet, stream, bytes.length, options);
+  } catch {
+    // dicom-parser throws strings and other non-Errors at the end of the prefix or on garbage;
+    // what it read before that stays in dataSet.elements and is validated below.
+    stoppedEarly = true;
+  }
+
+  const elements = dataSet.elements as Record<string, { dataOffset: number; length: number } | undefined>;
+  const fields: HeaderFields = {};
+  for (const [name, tag] of Object.entries(TAGS) as [keyof HeaderFields, string][]) {
+    const el = elements[tag];
+    if (!el) continue;
+    if (el.dataOffset + el.length > bytes.length || el.length > 1024) {
+      if (!complete) return { kind: 'need-more' };
+      return { kind: 'unreadable', reason: `element ${tag} runs past the end of the dataset` };
+    }
+    fields[name] = asString(bytes, el.dataOffset, el.length);
+  }
+  const lastTag = Math.max(-1, ...Object.keys(elements).map((k) => parseInt(k.slice(1), 16)).filter((t) => Number.isFinite(t)));
+  if (stoppedEarly && !complete && lastTag <= LAST_NEEDED) return { kind: 'need-more' };
+  if (Object.keys(elements).length === 0) return { kind: 'unreadable', reason: 'no DICOM elements could be read' };
+  return { kind: 'ok', fields };
+}
+
+function asString(b: Uint8Array, offset: number, length: number): string {
+  let s = '';
+  for (let i = offset; i < offset + length; i++) s += String.fromCharCode(b[i]!);
+  return s.replace(/[\0 ]+$/, '').replace(/^ +/, '');
+}

@@ -1,0 +1,121 @@
+/**
+ * One C-STORE, in a worker: read the header, validate, key, frame as Part 10, write durably.
+ * Every outcome is a StoreResult; only a bug escapes as an exception.
+ */
+import { instanceKey } from './batch/layout.ts';
+import { Status, type StoreResult, type StoreTask } from './contracts.ts';
+import { DatasetAborted, DatasetSource } from './dataset-source.ts';
+import { readHeader, type HeaderFields } from './header/read-header.ts';
+import { datePathFromDA, isValidUid, utcDatePath } from './header/uids.ts';
+import { fileMetaHeader } from './part10/file-meta.ts';
+import { type Sink, StorageError } from './sinks/sink.ts';
+
+/** How much of the dataset is read before trying the header, and the most it may take. */
+const HEADER_PROBE = 64 * 1024;
+const MAX_HEADER = 32 * 1024 * 1024;
+
+export interface StoreContext {
+  sink: Sink;
+  prefix: string;
+}
+
+export async function storeInstance(task: StoreTask, ctx: StoreContext): Promise<StoreResult & { storageSeconds?: number }> {
+  const source = new DatasetSource(task.data, task.port);
+  try {
+    const head: Uint8Array[] = [];
+    const header = await readHeaderFrom(source, head, task.transferSyntaxUid);
+    const problem = header.kind === 'ok' ? validate(task, header.fields) : ({ status: Status.CannotUnderstand, comment: 'dataset unreadable', detail: header.reason } as const);
+    if (problem) {
+      await source.drain();
+      return problem;
+    }
+    const f = (header as { fields: HeaderFields }).fields;
+    const datePath = datePathFromDA(f.studyDate) ?? utcDatePath();
+    const key = instanceKey({
+      prefix: ctx.prefix,
+      datePath,
+      timestamp: task.batch.timestamp,
+      studyInstanceUid: f.studyInstanceUid!,
+      seriesInstanceUid: f.seriesInstanceUid!,
+      sopInstanceUid: task.affectedSopInstanceUid,
+    });
+    const meta = fileMetaHeader({
+      mediaStorageSopClassUid: task.affectedSopClassUid,
+      mediaStorageSopInstanceUid: task.affectedSopInstanceUid,
+      transferSyntaxUid: task.transferSyntaxUid,
+      sourceAeTitle: task.association.callingAeTitle,
+    });
+    const started = performance.now();
+    const { size } = await ctx.sink.put(key, body(meta, head, source));
+    return {
+      status: Status.Success,
+      key,
+      datePath,
+      studyInstanceUid: f.studyInstanceUid!,
+      seriesInstanceUid: f.seriesInstanceUid!,
+      sopInstanceUid: task.affectedSopInstanceUid,
+      sopClassUid: task.affectedSopClassUid,
+      studyDate: datePathFromDA(f.studyDate) ? f.studyDate! : '',
+      size,
+      storageSeconds: (performance.now() - started) / 1000,
+    };
+  } catch (err) {
+    if (err instanceof DatasetAborted) return { status: Status.ProcessingFailure, comment: 'association aborted', aborted: true };
+    if (err instanceof StorageError) return { status: Status.OutOfResources, comment: 'storage write failed', detail: err.message };
+    throw err;
+  } finally {
+    source.close();
+  }
+}
+
+async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource): AsyncGenerator<Uint8Array> {
+  yield meta;
+  yield* head;
+  for (let chunk = await source.next(); chunk !== undefined; chunk = await source.next()) yield chunk;
+}
+
+/** Pulls chunks into `head` until the header can be read, the dataset ends, or MAX_HEADER is reached. */
+async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: string) {
+  let have = 0;
+  let want = HEADER_PROBE;
+  for (;;) {
+    let ended = false;
+    while (have < want) {
+      const chunk = await source.next();
+      if (chunk === undefined) {
+        ended = true;
+        break;
+      }
+      head.push(chunk);
+      have += chunk.length;
+    }
+    const outcome = readHeader(concat(head, have), ts, ended);
+    if (outcome.kind !== 'need-more') return outcome;
+    if (ended || want >= MAX_HEADER) return { kind: 'unreadable', reason: `no Study/Series UIDs within the first ${have} bytes` } as const;
+    want *= 4;
+  }
+}
+
+function validate(task: StoreTask, f: HeaderFields): StoreResult | undefined {
+  const cannot = (comment: string): StoreResult => ({ status: Status.CannotUnderstand, comment });
+  if (!isValidUid(task.affectedSopInstanceUid)) return cannot('Affected SOP Instance UID malformed');
+  if (!isValidUid(task.affectedSopClassUid)) return cannot('Affected SOP Class UID malformed');
+  if (!isValidUid(f.sopInstanceUid)) return cannot('SOP Instance UID missing or malformed');
+  if (!isValidUid(f.sopClassUid)) return cannot('SOP Class UID missing or malformed');
+  if (!isValidUid(f.studyInstanceUid)) return cannot('Study Instance UID missing or malformed');
+  if (!isValidUid(f.seriesInstanceUid)) return cannot('Series Instance UID missing or malformed');
+  if (f.sopInstanceUid !== task.affectedSopInstanceUid) return { status: Status.DataSetDoesNotMatchSopClass, comment: 'SOP Instance UID differs from the command' };
+  if (f.sopClassUid !== task.affectedSopClassUid) return { status: Status.DataSetDoesNotMatchSopClass, comment: 'SOP Class UID differs from the command' };
+  return undefined;
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(length);
+  let p = 0;
+  for (const part of parts) {
+    out.set(part, p);
+    p += part.length;
+  }
+  return out;
+}
