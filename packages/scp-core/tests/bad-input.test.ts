@@ -1,0 +1,139 @@
+/**
+ * Hostile or broken input gets a clear protocol answer and loses nothing (promise 4): after each
+ * case a normal C-STORE on a new association still succeeds, and nothing partial is stored.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { AssociationAborted, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
+import { allFiles, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+
+let t: TestScp;
+before(async () => {
+  t = await startTestScp(['--network-timeout', '0.5', '--dimse-timeout', '0.5']);
+});
+after(() => t.stop());
+
+/** The SCP answered with A-ABORT, or closed the connection. */
+async function expectAbort(scu: Scu): Promise<void> {
+  let pdu: Pdu | undefined;
+  try {
+    for (;;) {
+      pdu = await scu.nextPdu();
+      if (pdu.type === PduType.Abort) break;
+    }
+  } catch (err) {
+    assert.ok(err instanceof AssociationAborted, String(err));
+  }
+  if (pdu) assert.equal(pdu.type, PduType.Abort);
+  scu.close();
+}
+
+async function rawSend(bytes: Uint8Array): Promise<Scu> {
+  const scu = await Scu.raw('127.0.0.1', t.port);
+  scu.send(bytes);
+  return scu;
+}
+
+test('garbage instead of an A-ASSOCIATE-RQ is aborted', async () => {
+  await expectAbort(await rawSend(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')));
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a PDU length of 0xFFFFFFFF is aborted without buffering it', async () => {
+  await expectAbort(await rawSend(Buffer.from([0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x01])));
+  await expectAbort(await rawSend(Buffer.from([0x04, 0x00, 0xff, 0xff, 0xff, 0xff])));
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('P-DATA before association is aborted', async () => {
+  const pdata = encodePdu({ type: PduType.PData, pdvs: [{ presentationContextId: 1, isCommand: true, isLast: true, data: new Uint8Array(10) }] });
+  await expectAbort(await rawSend(pdata));
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a dataset cut off mid-element then A-ABORT stores nothing', async () => {
+  const before = allFiles(t.dir).length;
+  const scu = await connectScu(t.port);
+  const sop = freshUid();
+  const ds = ctDataset({ sop }, 200_000);
+  const ctx = scu.contextFor(CT_IMAGE);
+  scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+  scu.sendDataset(ctx.id, ds.subarray(0, 150_001), false);
+  await new Promise((r) => setTimeout(r, 100));
+  scu.abort();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(storedFiles(t.dir).filter((f) => f.includes(sop)).length, 0);
+  assert.equal(allFiles(t.dir).filter((f) => f.endsWith('.tmp')).length, 0, 'no temp file left');
+  assert.equal(allFiles(t.dir).length, before);
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('missing or malformed UIDs are 0xC000 and nothing is written anywhere', async () => {
+  const cases: { name: string; command: string; dataset: Parameters<typeof ctDataset>[0] }[] = [
+    { name: 'path traversal SOP UID', command: '../../x', dataset: { sop: '../../x' } },
+    { name: 'path traversal study UID', command: '1.2.3.99', dataset: { sop: '1.2.3.99', study: '../../x' } },
+    { name: 'letters in series UID', command: '1.2.3.98', dataset: { sop: '1.2.3.98', series: '1.2.abc' } },
+    { name: 'leading zero component', command: '1.02.3', dataset: { sop: '1.02.3' } },
+    { name: 'UID over 64 characters', command: '1.' + '2'.repeat(70), dataset: { sop: '1.' + '2'.repeat(70) } },
+    { name: 'empty study UID', command: '1.2.3.97', dataset: { sop: '1.2.3.97', study: '' } },
+  ];
+  const scu = await connectScu(t.port);
+  for (const c of cases) {
+    const rsp = await scu.store(CT_IMAGE, c.command, ctDataset(c.dataset));
+    assert.equal(rsp.status, 0xc000, c.name);
+    assert.ok(rsp.errorComment, `${c.name}: an error comment says why`);
+  }
+  await scu.release();
+  assert.ok(!existsSync(join(t.dir, '..', 'x')) && !existsSync(join(t.dir, '..', 'x.dcm')), 'nothing outside the store');
+  assert.equal(allFiles(t.dir).filter((f) => /x\.dcm$|abc|\.\./.test(f)).length, 0);
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a dataset that is not DICOM at all is 0xC000', async () => {
+  const scu = await connectScu(t.port);
+  const rsp = await scu.store(CT_IMAGE, '1.2.3.4.77', Buffer.from('this is not a dataset, only some text of even length'));
+  assert.equal(rsp.status, 0xc000);
+  await scu.release();
+});
+
+test('a dataset whose UIDs differ from the command is 0xA900', async () => {
+  const scu = await connectScu(t.port);
+  const rsp = await scu.store(CT_IMAGE, freshUid(), ctDataset({ sop: freshUid() }));
+  assert.equal(rsp.status, 0xa900);
+  const cls = freshUid();
+  const rsp2 = await scu.store(CT_IMAGE, cls, ctDataset({ sop: cls, sopClass: '1.2.840.10008.5.1.4.1.1.4' }));
+  assert.equal(rsp2.status, 0xa900);
+  await scu.release();
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a client that connects and sends nothing is closed at the network timeout', async () => {
+  const scu = await Scu.raw('127.0.0.1', t.port);
+  const started = Date.now();
+  await expectAbort(scu);
+  assert.ok(Date.now() - started >= 400, 'not before the timeout');
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a message that stops progressing is aborted at the DIMSE timeout', async () => {
+  const scu = await connectScu(t.port);
+  const sop = freshUid();
+  const ctx = scu.contextFor(CT_IMAGE);
+  scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+  scu.sendDataset(ctx.id, ctDataset({ sop }).subarray(0, 100), false);
+  await expectAbort(scu);
+  assert.equal(storedFiles(t.dir).filter((f) => f.includes(sop)).length, 0);
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('an idle association is kept while its C-STORE is being stored, then timed out when idle', async () => {
+  // The timers never count time we spend working: a stored instance is answered even when
+  // storing takes longer than the timeouts (here: a 20 MB instance with 0.5 s timeouts).
+  const scu = await connectScu(t.port);
+  const sop = freshUid();
+  const rsp = await scu.store(CT_IMAGE, sop, ctDataset({ sop }, 20_000_000));
+  assert.equal(rsp.status, 0x0000);
+  await expectAbort(scu);
+});
