@@ -53,3 +53,25 @@ test('the sweeper closes an orphaned batch exactly once, cleans closed ones and 
     await rig.close();
   }
 });
+
+test('an old marker whose batch wrote data recently is left open: the association may still be alive', async () => {
+  const rig = await startRig();
+  try {
+    const ts = 1763800000000;
+    await rig.s3.put(openMarkerKey(PREFIX, 'busy'), JSON.stringify(marker('busy', ts)));
+    // The data is written strictly after the marker (S3 LastModified has whole seconds): ordering, not timing.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await rig.s3.put(instanceKey({ prefix: PREFIX, datePath: '2026/11/22', timestamp: ts, studyInstanceUid: CT.study, seriesInstanceUid: CT.series, sopInstanceUid: CT.sop }), 'ct');
+    const [markerObj, dataObj] = [
+      ...(await listObjects(rig.s3.s3, DICOM_BUCKET, `${PREFIX}_batches/open/`)),
+      ...(await listObjects(rig.s3.s3, DICOM_BUCKET, `${PREFIX}2026/`)),
+    ];
+    assert.ok(dataObj!.lastModified > markerObj!.lastModified);
+    // The sweep age has passed for the marker, not for the data.
+    const now = new Date(markerObj!.lastModified.getTime() + rig.deps.config.sweepAgeSeconds * 1000 + 1);
+    assert.deepEqual(await sweepOpenBatches(rig.deps, now), { swept: [], cleaned: [], active: ['busy'], invalid: [] });
+    assert.equal(await getObjectTextIfExists(rig.s3.s3, DICOM_BUCKET, manifestKey(PREFIX, 'busy')), undefined);
+  } finally {
+    await rig.close();
+  }
+});
