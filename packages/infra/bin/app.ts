@@ -1,0 +1,3 @@
+import { createApp } from '../src/app.ts';
+
+createApp().app.synth();

@@ -1,0 +1,25 @@
+/**
+ * The CDK app as both `cdk synth` (bin/app.ts) and the tests build it: current recommended feature
+ * flags, CloudFormation validation as errors, cdk-nag packs.
+ */
+import { App, type AppProps } from 'aws-cdk-lib';
+import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
+import { addNagPacks } from './nag.ts';
+import { StoreScpStack } from './stack.ts';
+
+export const STACK_NAME = 'StoreScp';
+
+export function createApp(props: AppProps = {}): { app: App; stack: StoreScpStack } {
+  const app = new App({
+    ...props,
+    context: {
+      ...CURRENTLY_RECOMMENDED_FLAGS,
+      // References to resources that may not exist (conditions) fail the synth instead of warning.
+      '@aws-cdk/core:validateAgainstDefaultRules': true,
+      ...props.context,
+    },
+  });
+  addNagPacks(app);
+  const stack = new StoreScpStack(app, STACK_NAME);
+  return { app, stack };
+}

@@ -1,0 +1,164 @@
+/**
+ * From a closed batch manifest to HealthImaging (DESIGN.md "Batches and import"):
+ *   S3 ObjectCreated `_batches/closed/*.json` → TriggerImport → StartExecution(name = batch)
+ *   → state machine (StartImportJob / CheckStatus per study) → jobs table;
+ *   every 5 minutes the Sweeper closes batches whose task died;
+ *   failed, timed-out or aborted executions land in a dead-letter queue.
+ */
+import { Duration, Fn, Stack, ArnFormat } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { MANIFEST_DIR, OPEN_MARKER_DIR } from '../../workers/src/batch/layout.ts';
+import type { HealthImaging } from './healthimaging.ts';
+import { ImportFunctions } from './import-functions.ts';
+import { ImportStateMachine } from './import-state-machine.ts';
+import { acknowledge, wildcardOn } from './nag.ts';
+import { sweepAgeSeconds } from './parameters.ts';
+import { DICOM_PREFIX } from './storage.ts';
+
+export interface ImportPipelineProps {
+  readonly dicomBucket: s3.IBucket;
+  readonly resultsBucket: s3.IBucket;
+  readonly jobsTable: dynamodb.ITable;
+  readonly healthImaging: HealthImaging;
+  readonly key: kms.IKey;
+}
+
+export class ImportPipeline extends Construct {
+  readonly functions: ImportFunctions['functions'];
+  readonly stateMachine: ImportStateMachine['stateMachine'];
+  /** Async invocations of TriggerImport / Sweeper that failed every retry. */
+  readonly functionDeadLetters: sqs.Queue;
+  /** Executions that ended FAILED, TIMED_OUT or ABORTED. */
+  readonly failedExecutions: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ImportPipelineProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const queue = (name: string) => new sqs.Queue(this, name, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14), // the longest SQS allows: time for a human to look
+    });
+    this.functionDeadLetters = queue('FunctionDeadLetters');
+    this.failedExecutions = queue('FailedExecutions');
+    acknowledge(this.failedExecutions, 'This queue is itself the dead-letter destination of the import executions (EventBridge '
+      + 'rule below); nothing consumes it automatically, so it needs no dead-letter queue of its own.', 'AwsSolutions-SQS3');
+
+    // TriggerImport starts executions and the state machine invokes TriggerImport: naming the state
+    // machine lets the function know its ARN without a reference cycle.
+    const stateMachineName = Fn.join('-', [stack.stackName, 'ImportBatch']);
+    const stateMachineArn = stack.formatArn({
+      service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const { datastore, dataAccessRole } = props.healthImaging;
+    const fns = new ImportFunctions(this, 'Functions', {
+      key: props.key,
+      deadLetterQueue: this.functionDeadLetters,
+      environment: {
+        JOBS_TABLE: props.jobsTable.tableName,
+        DATASTORE_ID: datastore.attrDatastoreId,
+        DATA_ACCESS_ROLE_ARN: dataAccessRole.roleArn,
+        OUTPUT_S3_URI: `s3://${props.resultsBucket.bucketName}/`,
+        STATE_MACHINE_ARN: stateMachineArn,
+        DICOM_BUCKET: props.dicomBucket.bucketName,
+        DICOM_PREFIX,
+        SWEEP_AGE_SECONDS: String(sweepAgeSeconds),
+      },
+    }).functions;
+    this.functions = fns;
+
+    this.stateMachine = new ImportStateMachine(this, 'Import', {
+      triggerImport: fns.triggerImport,
+      startImportJob: fns.startImportJob,
+      checkStatus: fns.checkStatus,
+      key: props.key,
+      stateMachineName,
+    }).stateMachine;
+
+    this.grantHandlers({ ...props, stateMachineArn });
+
+    props.dicomBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fns.triggerImport),
+      { prefix: MANIFEST_DIR(DICOM_PREFIX), suffix: '.json' });
+    // The notification is configured by CDK's singleton custom resource (a bucket cannot reference the
+    // function whose policy references the bucket without a cycle).
+    const notificationsHandler = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    for (const scope of [props.dicomBucket.node.findChild('Notifications'), notificationsHandler]) {
+      if (!scope) continue;
+      acknowledge(scope, 'CDK-managed custom resource that only sets the bucket notification at deploy time; its role and policy '
+        + 'are generated by CDK.', 'HIPAA.Security-IAMNoInlinePolicy',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]');
+    }
+
+    new events.Rule(this, 'FailedExecutionRule', {
+      description: 'Import executions that need a human',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [new targets.SqsQueue(this.failedExecutions)],
+    });
+    // EventBridge delivers to the encrypted queue with this key.
+    props.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'Closes batches whose SCP task died before writing the manifest',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(fns.sweeper, { retryAttempts: 2 })],
+    });
+  }
+
+  /** What each handler does, and nothing else. */
+  private grantHandlers(p: ImportPipelineProps & { stateMachineArn: string }): void {
+    const { triggerImport, startImportJob, checkStatus, sweeper } = this.functions;
+    const { datastore, dataAccessRole } = p.healthImaging;
+    const dicomObjects = (dir: string) => p.dicomBucket.arnForObjects(`${dir}*`);
+
+    const allow = (fn: lambda.IFunction, actions: string[], resources: string[]) =>
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    const readBucket = (fn: lambda.IFunction, bucket: s3.IBucket) => {
+      allow(fn, ['s3:ListBucket'], [bucket.bucketArn]);
+      allow(fn, ['s3:GetObject'], [bucket.arnForObjects('*')]);
+      p.key.grant(fn, 'kms:Decrypt');
+    };
+
+    // TriggerImport: read the manifest, check the study prefixes, start the batch's execution.
+    readBucket(triggerImport, p.dicomBucket);
+    allow(triggerImport, ['states:StartExecution'], [p.stateMachineArn]);
+    // Sweeper: list markers and data, read markers, write the manifest (which starts the import), remove the marker.
+    readBucket(sweeper, p.dicomBucket);
+    allow(sweeper, ['s3:PutObject'], [dicomObjects(MANIFEST_DIR(DICOM_PREFIX))]);
+    allow(sweeper, ['s3:DeleteObject'], [dicomObjects(OPEN_MARKER_DIR(DICOM_PREFIX))]);
+    p.key.grant(sweeper, 'kms:GenerateDataKey');
+
+    const perBatch = 'Object keys are per batch and per instance (DESIGN.md "Storage key"): only the bucket and the reserved '
+      + 'prefix are known in advance.';
+    acknowledge(triggerImport, perBatch, wildcardOn(p.dicomBucket, '/*'));
+    acknowledge(sweeper, perBatch, wildcardOn(p.dicomBucket, '/*'),
+      wildcardOn(p.dicomBucket, `/${MANIFEST_DIR(DICOM_PREFIX)}*`), wildcardOn(p.dicomBucket, `/${OPEN_MARKER_DIR(DICOM_PREFIX)}*`));
+    acknowledge(checkStatus, 'HealthImaging writes each job\'s output under a folder named after the job ID.', wildcardOn(p.resultsBucket, '/*'));
+
+    allow(startImportJob, ['medical-imaging:StartDICOMImportJob'], [datastore.attrDatastoreArn]);
+    dataAccessRole.grantPassRole(startImportJob.grantPrincipal);
+
+    // CheckStatus reads the job and its output manifests (job-output-manifest.json, failure.ndjson).
+    allow(checkStatus, ['medical-imaging:GetDICOMImportJob'], [datastore.attrDatastoreArn]);
+    readBucket(checkStatus, p.resultsBucket);
+
+    // Both record the job: put, get, update of one item by jobId (the GSI is for people, not handlers).
+    for (const fn of [startImportJob, checkStatus]) {
+      allow(fn, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [p.jobsTable.tableArn]);
+      p.key.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+    }
+  }
+}
