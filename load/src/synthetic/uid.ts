@@ -1,0 +1,12 @@
+/**
+ * Fresh `2.25.<decimal>` UIDs (PS3.5 B.2). Built digit by digit from random bytes rather than
+ * through BigInt, so the same code runs in Node and in k6. 38 digits stay below 2^128 and the
+ * whole UID (43 characters) well below the 64-character limit.
+ */
+export function freshUid(): string {
+  const bytes = new Uint8Array(38);
+  globalThis.crypto.getRandomValues(bytes);
+  let digits = String(1 + (bytes[0]! % 9));
+  for (let i = 1; i < bytes.length; i++) digits += String(bytes[i]! % 10);
+  return `2.25.${digits}`;
+}
