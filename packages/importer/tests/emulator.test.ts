@@ -136,10 +136,11 @@ describe('HealthImaging emulator, through the real SDK client', () => {
       await start(100);
     }));
 
-  test('a job over the file quota, or on an empty prefix, ends FAILED with a message', () =>
-    withEmulator(s3, { maxFilesPerJob: 2 }, async (running, client, datastoreId) => {
+  test('a job over the file quota, on an empty prefix or on an inaccessible one ends FAILED with a message', () =>
+    withEmulator(s3, { maxFilesPerJob: 2, startRate: { perSecond: 1000, burst: 1000 } }, async (running, client, datastoreId) => {
       const over = await client.send(new StartDICOMImportJobCommand(startInput(datastoreId, 'a/')));
       const empty = await client.send(new StartDICOMImportJobCommand(startInput(datastoreId, 'nothing-here/')));
+      const noBucket = await client.send(new StartDICOMImportJobCommand({ ...startInput(datastoreId, 'a/', 'nb'), inputS3Uri: 's3://no-such-bucket/a/' }));
       running.emulator.beginPending();
       await running.emulator.completeInProgress();
       const props = async (jobId: string) => (await client.send(new GetDICOMImportJobCommand({ datastoreId, jobId }))).jobProperties!;
@@ -149,6 +150,9 @@ describe('HealthImaging emulator, through the real SDK client', () => {
       const e = await props(empty.jobId!);
       assert.equal(e.jobStatus, 'FAILED');
       assert.match(e.message ?? '', /No files found/);
+      const n = await props(noBucket.jobId!);
+      assert.equal(n.jobStatus, 'FAILED');
+      assert.match(n.message ?? '', /Unable to access the input S3 location/);
     }));
 
   test('requests are validated and unknown resources are 404s', () =>
