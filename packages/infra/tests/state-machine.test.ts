@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { LOCAL_FUNCTION_ARNS, synthImportStateMachineDefinition } from '../src/index.ts';
 import { RETRYABLE_IMPORT_ERRORS } from '../src/import-state-machine.ts';
 
 // aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22); the workspace also supports Node 20.
-Promise.withResolvers ??= function withResolvers<T>() {
+const promiseWithResolvers = Promise as PromiseConstructor & { withResolvers?: unknown };
+promiseWithResolvers.withResolvers ??= function withResolvers<T>() {
   let resolve!: (value: T | PromiseLike<T>) => void;
   let reject!: (reason?: unknown) => void;
   const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
@@ -18,6 +19,7 @@ Promise.withResolvers ??= function withResolvers<T>() {
 };
 
 type State = Record<string, unknown>;
+type LocalHandler = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>[string];
 type Asl = { StartAt: string; States: Record<string, State> };
 
 const started = Date.now();
@@ -81,18 +83,20 @@ describe('import state machine in aws-local-stepfunctions', () => {
   function run(studies: string[]) {
     const polls = new Map<string, number>();
     const calls: string[] = [];
-    const execution = new StateMachine(definition).run({ batchId: 'b1', bucket: 'dicom', manifestKey: '_batches/closed/b1.json', jobs: studies.map(job) }, {
+    /** The local runner types handlers on JSON values; these stand-ins know the shapes they get. */
+    const handler = <I>(fn: (input: I) => Promise<unknown>) => fn as unknown as LocalHandler;
+    const execution = new StateMachine(definition as unknown as StateMachineDefinition).run({ batchId: 'b1', bucket: 'dicom', manifestKey: '_batches/closed/b1.json', jobs: studies.map(job) }, {
       overrides: {
         waitTimeOverrides: { WaitForCompletion: 0 },
         taskResourceLocalHandlers: {
-          TriggerImport: async (input: { action: string; job: State }) => (calls.push(`prepare:${input.action}`), input.job),
-          StartImportJob: async (j: State) => (calls.push('start'), { ...j, jobId: `job-${String(j['studyInstanceUID'])}`, datastoreId: 'ds', status: 'SUBMITTED' }),
-          CheckStatus: async (j: State) => {
+          TriggerImport: handler(async (input: { action: string; job: State }) => (calls.push(`prepare:${input.action}`), input.job)),
+          StartImportJob: handler(async (j: State) => (calls.push('start'), { ...j, jobId: `job-${String(j['studyInstanceUID'])}`, datastoreId: 'ds', status: 'SUBMITTED' })),
+          CheckStatus: handler(async (j: State) => {
             const n = (polls.get(j['jobId'] as string) ?? 0) + 1;
             polls.set(j['jobId'] as string, n);
             const status = n === 1 ? 'IN_PROGRESS' : j['studyInstanceUID'] === '1.2.9' ? 'FAILED' : 'COMPLETED';
             return { ...j, status };
-          },
+          }),
         },
       },
     });
