@@ -66,7 +66,8 @@ export class FrontDoor extends Construct {
       description: 'StoreSCP tasks: SCPPort from the NLB (clients and health checks)',
       allowAllOutbound: true,
     });
-    this.serviceSecurityGroup.addIngressRule(nlbSecurityGroup, ec2.Port.tcp(port), 'NLB to SCP');
+    // Both directions: egress from the NLB's group (which allows nothing else out) and ingress to the tasks'.
+    nlbSecurityGroup.connections.allowTo(this.serviceSecurityGroup, ec2.Port.tcp(port), 'NLB to SCP (clients and health checks)');
     acknowledge(this.serviceSecurityGroup, 'The only ingress is SCPPort (a parameter the rules cannot evaluate) from the NLB\'s '
       + 'security group, not from an address range.', 'HIPAA.Security-EC2RestrictedCommonPorts', 'HIPAA.Security-EC2RestrictedSSH');
 
