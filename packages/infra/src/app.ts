@@ -7,6 +7,7 @@ import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { addNagPacks } from './nag.ts';
 import { StoreScpStack } from './stack.ts';
 
+/** Default stack name; `-c stackName=...` deploys a second copy into the same account and region. */
 export const STACK_NAME = 'StoreScp';
 
 export function createApp(props: AppProps = {}): { app: App; stack: StoreScpStack } {
@@ -20,6 +21,6 @@ export function createApp(props: AppProps = {}): { app: App; stack: StoreScpStac
     },
   });
   addNagPacks(app);
-  const stack = new StoreScpStack(app, STACK_NAME);
+  const stack = new StoreScpStack(app, String(app.node.tryGetContext('stackName') ?? STACK_NAME));
   return { app, stack };
 }
