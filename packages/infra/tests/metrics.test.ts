@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IMPORTER_METRICS } from '../../importer/src/metrics-catalog.ts';
-import { METRICS_NAMESPACE, SCP_METRICS } from '../../scp-core/src/metrics/catalog.ts';
+import { METRICS_NAMESPACE, SCP_METRICS, type MetricSpec } from '../../scp-core/src/metrics/catalog.ts';
 import { resourcesOfType, synthesized } from './synthesized.ts';
 
 interface MetricUse { where: string; name: string; dimensions: string[] }
 
-const catalog = new Map([...Object.values(SCP_METRICS), ...Object.values(IMPORTER_METRICS)].map((m) => [m.name, m]));
+const catalog = new Map<string, MetricSpec>([...Object.values(SCP_METRICS), ...Object.values(IMPORTER_METRICS)].map((m) => [m.name, m]));
 const { json } = synthesized();
 
 /** Joins a Fn::Join, standing a placeholder in for references (they sit inside JSON strings). */
