@@ -1,0 +1,134 @@
+/**
+ * The load run: N associations in parallel, each sending one C-STORE at a time (like storescu)
+ * until the budget (instances in total, per association, or a duration) is spent.
+ */
+import { AssociationFailure, ClientAssociation, IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS, type ContextProposal, type Target } from './association.ts';
+import type { InstanceSource } from './sources.ts';
+import { RunStats, isSuccess, percentiles } from './stats.ts';
+
+export interface LoadOptions {
+  target: Target;
+  source: InstanceSource;
+  associations: number;
+  /** Stop after this many instances in total… */
+  instances?: number;
+  /** …or this many per association… */
+  perAssociation?: number;
+  /** …or after this long (whichever comes first). */
+  durationMs?: number;
+  /** Associations being set up at once: thousands of simultaneous SYNs overflow listen backlogs. */
+  connectConcurrency?: number;
+  onTick?: (stats: RunStats, elapsedMs: number) => void;
+}
+
+export interface LoadResult {
+  associations: number;
+  instances: number;
+  succeeded: number;
+  failures: number;
+  bytes: number;
+  elapsedS: number;
+  instancesPerS: number;
+  mbPerS: number;
+  latencyMs: ReturnType<typeof percentiles>;
+  setupMs: ReturnType<typeof percentiles>;
+  /** DIMSE status (hex) → count. */
+  statuses: Record<string, number>;
+  /** Failures without a status (association rejected, aborted, timed out) → count. */
+  errors: Record<string, number>;
+}
+
+/** Verification is proposed too, so the same association can answer a C-ECHO. */
+export const withVerification = (proposals: ContextProposal[]): ContextProposal[] => [...proposals, { abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntax: IMPLICIT_VR_LITTLE_ENDIAN }];
+
+/** Runs at most `limit` of the tasks at once. */
+export async function limited<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let nextIndex = 0;
+  const lane = async () => {
+    while (nextIndex < count) {
+      const i = nextIndex++;
+      out[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  return out;
+}
+
+export const reasonOf = (err: unknown): string => (err instanceof AssociationFailure || err instanceof Error ? err.message.replace(/\d+ ms/, 'N ms') : String(err));
+
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const stats = new RunStats();
+  const proposals = withVerification(opts.source.proposals);
+  const started = performance.now();
+  const deadline = opts.durationMs === undefined ? Infinity : started + opts.durationMs;
+  let remaining = opts.instances ?? Infinity;
+  if (remaining === Infinity && opts.perAssociation === undefined && deadline === Infinity) remaining = opts.source.distinct;
+  const take = (sent: number): boolean => {
+    if (remaining <= 0 || sent >= (opts.perAssociation ?? Infinity) || performance.now() >= deadline) return false;
+    remaining--;
+    return true;
+  };
+  let lastStoreAt = started;
+  const ticker = opts.onTick && setInterval(() => opts.onTick!(stats, performance.now() - started), 1000);
+
+  const open = async (): Promise<ClientAssociation | undefined> => {
+    try {
+      const assoc = await ClientAssociation.open(opts.target, proposals);
+      stats.setupUs.recordValue(Math.max(1, Math.round(assoc.setupMs * 1000)));
+      stats.openAssociations++;
+      return assoc;
+    } catch (err) {
+      stats.recordError(`association: ${reasonOf(err)}`);
+      return undefined;
+    }
+  };
+
+  // Each lane is one association; a broken association is replaced once per failure, and a lane
+  // whose association cannot be (re)opened stops, so a dead peer ends the run instead of looping.
+  const lane = async (assoc: ClientAssociation | undefined): Promise<void> => {
+    let sent = 0;
+    while (assoc && take(sent)) {
+      const inst = opts.source.next();
+      const t0 = performance.now();
+      try {
+        const status = await assoc.store(inst);
+        lastStoreAt = performance.now();
+        stats.recordStore(status, inst.length, lastStoreAt - t0);
+      } catch (err) {
+        stats.recordError(`C-STORE: ${reasonOf(err)}`);
+        assoc.close();
+        stats.openAssociations--;
+        assoc = await open();
+      }
+      sent++;
+    }
+    if (!assoc) return;
+    await assoc.release().catch(() => assoc.close());
+    stats.openAssociations--;
+  };
+
+  // Connecting is throttled; each association starts sending as soon as it is up.
+  await limited(opts.associations, opts.connectConcurrency ?? 64, async () => {
+    const assoc = await open();
+    return { done: lane(assoc) };
+  }).then((lanes) => Promise.all(lanes.map((l) => l.done)));
+  if (ticker) clearInterval(ticker);
+
+  const elapsedS = (lastStoreAt - started) / 1000;
+  const succeeded = [...stats.statuses].reduce((n, [s, c]) => n + (isSuccess(s) ? c : 0), 0);
+  return {
+    associations: opts.associations,
+    instances: stats.instances,
+    succeeded,
+    failures: stats.failures,
+    bytes: stats.bytes,
+    elapsedS,
+    instancesPerS: elapsedS > 0 ? succeeded / elapsedS : 0,
+    mbPerS: elapsedS > 0 ? stats.bytes / 1e6 / elapsedS : 0,
+    latencyMs: percentiles(stats.storeLatencyUs),
+    setupMs: percentiles(stats.setupUs),
+    statuses: Object.fromEntries([...stats.statuses].map(([s, c]) => [`0x${s.toString(16).padStart(4, '0')}`, c])),
+    errors: Object.fromEntries(stats.errors),
+  };
+}

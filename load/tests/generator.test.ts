@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, startScp } from '@storescp/scp-core';
+import type { Target } from '../src/generator/association.ts';
+import { holdAssociations } from '../src/generator/hold.ts';
+import { runLoad } from '../src/generator/run.ts';
+import { fileSource, syntheticSource } from '../src/generator/sources.ts';
+import { startDiscardScp } from '../src/sink/discard-scp.ts';
+import { writeCorpus } from '../src/synthetic/corpus.ts';
+
+const target = (port: number, calledAeTitle = 'STORESCP'): Target => ({ host: '127.0.0.1', port, calledAeTitle, callingAeTitle: 'LOADTEST', maxPduLength: 262144, timeoutMs: 10_000 });
+
+async function ourScp(t: { after(fn: () => Promise<void>): void }) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'load-scp-'));
+  const scp = await startScp(loadConfig(['--port', '0', '--host', '127.0.0.1', '--http-port', '-1', '--storage', `file://${dir}`, '--log-level', 'silent', '--worker-threads', '2'], {}));
+  t.after(async () => {
+    await scp.drain(5000);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const stored = async () => (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.dcm')).length;
+  return { port: scp.port, stored };
+}
+
+test('synthetic instances over several associations are all stored by our SCP', async (t) => {
+  const scp = await ourScp(t);
+  const result = await runLoad({ target: target(scp.port), source: syntheticSource(100_000), associations: 3, instances: 12 });
+  assert.equal(result.instances, 12);
+  assert.equal(result.succeeded, 12);
+  assert.equal(result.failures, 0);
+  assert.deepEqual(result.statuses, { '0x0000': 12 });
+  assert.deepEqual(result.errors, {});
+  assert.equal(await scp.stored(), 12);
+});
+
+test('a directory of files is sent once each by default, in its own transfer syntax', async (t) => {
+  const scp = await ourScp(t);
+  const corpus = await mkdtemp(path.join(tmpdir(), 'load-corpus-'));
+  t.after(() => rm(corpus, { recursive: true, force: true }));
+  await writeCorpus(corpus, { ct: 3, studies: 2, multiFrameMb: 1 });
+  const result = await runLoad({ target: target(scp.port), source: await fileSource(corpus), associations: 2 });
+  assert.equal(result.succeeded, 4);
+  assert.deepEqual(result.statuses, { '0x0000': 4 });
+  assert.equal(await scp.stored(), 4);
+});
+
+test('per-association budgets and the discarding SCP agree on counts', async (t) => {
+  const sink = await startDiscardScp();
+  t.after(() => sink.close());
+  const result = await runLoad({ target: target(sink.port), source: syntheticSource(2_000_000), associations: 2, perAssociation: 3 });
+  assert.equal(result.succeeded, 6);
+  assert.equal(sink.received.stores, 6);
+  assert.equal(sink.received.bytes, result.bytes);
+});
+
+test('rejected associations are counted as failures, not hidden', async (t) => {
+  const scp = await ourScp(t);
+  const result = await runLoad({ target: target(scp.port, 'NOT_OUR_AE'), source: syntheticSource(10_000), associations: 2, instances: 4 });
+  assert.equal(result.succeeded, 0);
+  assert.equal(result.failures, 2);
+  assert.equal(Object.keys(result.errors).length, 1);
+  assert.match(Object.keys(result.errors)[0]!, /rejected/);
+});
+
+test('held idle associations each answer a C-ECHO', async (t) => {
+  const scp = await ourScp(t);
+  let heldAt = -1;
+  const result = await holdAssociations({ target: target(scp.port), count: 20, holdMs: 50, onHeld: (n) => void (heldAt = n) });
+  assert.equal(heldAt, 20);
+  assert.equal(result.held, 20);
+  assert.equal(result.echoed, 20);
+  assert.deepEqual(result.errors, {});
+});
