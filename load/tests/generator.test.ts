@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, startScp } from '@storescp/scp-core';
-import type { Target } from '../src/generator/association.ts';
+import type { Target } from '../src/generator/connect.ts';
 import { holdAssociations } from '../src/generator/hold.ts';
 import { runLoad } from '../src/generator/run.ts';
 import { fileSource, syntheticSource } from '../src/generator/sources.ts';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type tls from 'node:tls';
-import type { Target } from './association.ts';
+import type { Target } from './connect.ts';
 import { holdAssociations } from './hold.ts';
 import { holdTable, loadTable } from './report.ts';
 import { runLoad } from './run.ts';

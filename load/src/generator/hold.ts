@@ -2,7 +2,7 @@
  * Idle associations: open `count` of them, hold them all at once for a while, then have each
  * answer a C-ECHO and release. Measures what a receiver pays per idle association.
  */
-import { ClientAssociation, type Target } from './association.ts';
+import { openAssociation, type OpenAssociation, type Target } from './connect.ts';
 import { limited, reasonOf, withVerification } from './run.ts';
 import { RunStats, percentiles } from './stats.ts';
 
@@ -27,7 +27,8 @@ export async function holdAssociations(opts: HoldOptions): Promise<HoldResult> {
   const stats = new RunStats();
   const opened = await limited(opts.count, opts.connectConcurrency ?? 64, async () => {
     try {
-      const assoc = await ClientAssociation.open(opts.target, withVerification([]));
+      // The inactivity timeout must outlast the hold.
+      const assoc = await openAssociation({ ...opts.target, timeoutMs: opts.target.timeoutMs + opts.holdMs }, withVerification([]));
       stats.setupUs.recordValue(Math.max(1, Math.round(assoc.setupMs * 1000)));
       return assoc;
     } catch (err) {
@@ -35,20 +36,20 @@ export async function holdAssociations(opts: HoldOptions): Promise<HoldResult> {
       return undefined;
     }
   });
-  const held = opened.filter((a): a is ClientAssociation => a !== undefined);
+  const held = opened.filter((a): a is OpenAssociation => a !== undefined);
   await opts.onHeld?.(held.length);
   await new Promise((resolve) => setTimeout(resolve, opts.holdMs));
   let echoed = 0;
   await Promise.all(
     held.map(async (assoc) => {
       try {
-        const status = await assoc.echo();
+        const status = await assoc.association.echo();
         if (status === 0) echoed++;
         else stats.recordError(`C-ECHO status 0x${status.toString(16)}`);
-        await assoc.release();
+        await assoc.association.release();
       } catch (err) {
         stats.recordError(`C-ECHO: ${reasonOf(err)}`);
-        assoc.close();
+        assoc.destroy();
       }
     }),
   );

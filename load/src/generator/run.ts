@@ -2,7 +2,8 @@
  * The load run: N associations in parallel, each sending one C-STORE at a time (like storescu)
  * until the budget (instances in total, per association, or a duration) is spent.
  */
-import { AssociationFailure, ClientAssociation, IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS, type ContextProposal, type Target } from './association.ts';
+import { IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS, type ContextProposal } from '../protocol/association.ts';
+import { openAssociation, type OpenAssociation, type Target } from './connect.ts';
 import type { InstanceSource } from './sources.ts';
 import { RunStats, isSuccess, percentiles } from './stats.ts';
 
@@ -55,7 +56,7 @@ export async function limited<T>(count: number, limit: number, task: (i: number)
   return out;
 }
 
-export const reasonOf = (err: unknown): string => (err instanceof AssociationFailure || err instanceof Error ? err.message.replace(/\d+ ms/, 'N ms') : String(err));
+export const reasonOf = (err: unknown): string => (err instanceof Error ? err.message.replace(/\d+ ms/, 'N ms') : String(err));
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const stats = new RunStats();
@@ -72,9 +73,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let lastStoreAt = started;
   const ticker = opts.onTick && setInterval(() => opts.onTick!(stats, performance.now() - started), 1000);
 
-  const open = async (): Promise<ClientAssociation | undefined> => {
+  const open = async (): Promise<OpenAssociation | undefined> => {
     try {
-      const assoc = await ClientAssociation.open(opts.target, proposals);
+      const assoc = await openAssociation(opts.target, proposals);
       stats.setupUs.recordValue(Math.max(1, Math.round(assoc.setupMs * 1000)));
       stats.openAssociations++;
       return assoc;
@@ -86,25 +87,26 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   // Each lane is one association; a broken association is replaced once per failure, and a lane
   // whose association cannot be (re)opened stops, so a dead peer ends the run instead of looping.
-  const lane = async (assoc: ClientAssociation | undefined): Promise<void> => {
+  const lane = async (assoc: OpenAssociation | undefined): Promise<void> => {
     let sent = 0;
     while (assoc && take(sent)) {
       const inst = opts.source.next();
       const t0 = performance.now();
       try {
-        const status = await assoc.store(inst);
+        const status = await assoc.association.store(inst);
         lastStoreAt = performance.now();
         stats.recordStore(status, inst.length, lastStoreAt - t0);
       } catch (err) {
         stats.recordError(`C-STORE: ${reasonOf(err)}`);
-        assoc.close();
+        assoc.destroy();
         stats.openAssociations--;
         assoc = await open();
       }
       sent++;
     }
     if (!assoc) return;
-    await assoc.release().catch(() => assoc.close());
+    const closing = assoc;
+    await closing.association.release().catch(() => closing.destroy());
     stats.openAssociations--;
   };
 

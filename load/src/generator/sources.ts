@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readPart10Meta } from '@storescp/scp-core';
 import { SyntheticSource, type OutgoingInstance } from '../synthetic/in-memory.ts';
 import { EXPLICIT_VR_LITTLE_ENDIAN, framesFor, CT_IMAGE_STORAGE, MULTIFRAME_GRAYSCALE_WORD_SC } from '../synthetic/instances.ts';
-import type { ContextProposal } from './association.ts';
+import type { ContextProposal } from '../protocol/association.ts';
 
 export interface InstanceSource {
   /** What the associations propose: every (SOP class, transfer syntax) the source will send. */
