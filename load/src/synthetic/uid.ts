@@ -5,7 +5,9 @@
  */
 export function freshUid(): string {
   const bytes = new Uint8Array(38);
-  globalThis.crypto.getRandomValues(bytes);
+  // k6 has Web Crypto as a global only from v0.52 on; uniqueness, not secrecy, is what matters here.
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
   let digits = String(1 + (bytes[0]! % 9));
   for (let i = 1; i < bytes.length; i++) digits += String(bytes[i]! % 10);
   return `2.25.${digits}`;
