@@ -1,0 +1,94 @@
+/**
+ * One measurement: a fresh receiver over empty storage, the load generator as a separate
+ * process (so its CPU is its own), the receiver's memory sampled throughout and its CPU
+ * seconds counted from the moment it is ready until the load generator is done.
+ */
+import { once } from 'node:events';
+import path from 'node:path';
+import type { HoldResult } from '../generator/hold.ts';
+import type { LoadResult } from '../generator/run.ts';
+import { sampleRss, treeCpuSeconds, treePssBytes } from './proc.ts';
+import { MAX_PDU, REPO, spawnWithManyFiles, startReceiver, type ReceiverSpec } from './receivers.ts';
+import type { Scenario } from './scenarios.ts';
+
+export interface Measurement {
+  scenario: string;
+  receiver: string;
+  mbPerS?: number;
+  instancesPerS?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  failures: number;
+  cpuS: number;
+  /** Receiver CPU seconds per GB stored. */
+  cpuSPerGb?: number;
+  peakRssMb: number;
+  /** Idle scenarios: PSS while the associations are held, and how many answered C-ECHO. */
+  pssMb?: number;
+  held?: number;
+  echoed?: number;
+  error?: string;
+}
+
+const GENERATOR = path.join(REPO, 'load/src/generator/cli.ts');
+
+async function runGenerator(args: string[], onStderr?: (text: string) => void): Promise<unknown> {
+  const child = spawnWithManyFiles([process.execPath, '--import', 'tsx', GENERATOR, '--json', '--timeout', '300', '--max-pdu', String(MAX_PDU), ...args]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => {
+    stderr = (stderr + d).slice(-2000);
+    onStderr?.(String(d));
+  });
+  await once(child, 'exit');
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`load generator gave no result: ${stderr.trim() || stdout.trim()}`);
+  }
+}
+
+export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { ct: string; mf: string }, storage: string): Promise<Measurement> {
+  const receiver = await startReceiver(spec, storage, scenario.associations);
+  const base = { scenario: scenario.name, receiver: spec.name };
+  try {
+    const rss = sampleRss(receiver.pid);
+    const cpu0 = treeCpuSeconds(receiver.pid);
+    const target = ['--port', String(receiver.port), '-c', String(scenario.associations)];
+    if (scenario.kind === 'store') {
+      const r = (await runGenerator([...target, '--dir', scenario.corpus === 'ct' ? corpus.ct : corpus.mf])) as LoadResult;
+      const cpuS = treeCpuSeconds(receiver.pid) - cpu0;
+      return {
+        ...base,
+        mbPerS: r.mbPerS,
+        instancesPerS: r.instancesPerS,
+        p50Ms: r.latencyMs.p50,
+        p99Ms: r.latencyMs.p99,
+        failures: r.failures,
+        cpuS,
+        cpuSPerGb: r.bytes > 0 ? cpuS / (r.bytes / 1e9) : 0,
+        peakRssMb: rss.stop() / 1e6,
+      };
+    }
+    // PSS is read once, when the generator says all associations are held: reading
+    // /proc/*/smaps_rollup of thousands of processes is too slow to sample every 50 ms.
+    let pss = 0;
+    const r = (await runGenerator([...target, '--hold', String(scenario.holdS), '--progress'], (text) => {
+      if (pss === 0 && text.includes('holding')) pss = treePssBytes(receiver.pid);
+    })) as HoldResult;
+    return {
+      ...base,
+      failures: r.requested - r.echoed,
+      cpuS: treeCpuSeconds(receiver.pid) - cpu0,
+      peakRssMb: rss.stop() / 1e6,
+      pssMb: pss / 1e6,
+      held: r.held,
+      echoed: r.echoed,
+    };
+  } catch (err) {
+    return { ...base, failures: NaN, cpuS: NaN, peakRssMb: NaN, error: (err as Error).message };
+  } finally {
+    await receiver.stop();
+  }
+}

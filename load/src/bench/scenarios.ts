@@ -1,0 +1,47 @@
+/** The scenarios of issue 5, full and quick (under two minutes), and the corpus they share. */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { writeCorpus } from '../synthetic/corpus.ts';
+import { OURS, ORTHANC, STORESCP_FORK, STORESCP_FORK_B, orthancInstalled, type ReceiverSpec } from './receivers.ts';
+
+export type Scenario =
+  | { kind: 'store'; name: string; corpus: 'ct' | 'mf'; associations: number; receivers: ReceiverSpec[] }
+  | { kind: 'idle'; name: string; associations: number; holdS: number; receivers: ReceiverSpec[] };
+
+export interface Plan {
+  ctInstances: number;
+  /** Sizes of the multi-frame instances in MB. */
+  multiFrameMb: number[];
+  scenarios: Scenario[];
+}
+
+export function plan(quick: boolean): Plan {
+  const orthanc = orthancInstalled() ? [ORTHANC] : [];
+  const pair = [OURS, STORESCP_FORK, ...orthanc];
+  const ctLevels = quick ? [1, 16, 64, 300] : [1, 4, 16, 64, 300];
+  const idleLevels = quick ? [1000] : [1000, 10000];
+  const ctInstances = quick ? 400 : 2000;
+  const multiFrameMb = quick ? [100, 100] : [100, 125, 150, 175, 200];
+  return {
+    ctInstances,
+    multiFrameMb,
+    scenarios: [
+      ...ctLevels.map((n): Scenario => ({ kind: 'store', name: `${ctInstances} × 0.5 MB CT, ${n} assoc`, corpus: 'ct', associations: n, receivers: pair })),
+      { kind: 'store', name: `${multiFrameMb.length} × ${[...new Set([Math.min(...multiFrameMb), Math.max(...multiFrameMb)])].join('–')} MB MF, 2 assoc`, corpus: 'mf', associations: 2, receivers: [OURS, STORESCP_FORK, STORESCP_FORK_B, ...orthanc] },
+      ...idleLevels.map((n): Scenario => ({ kind: 'idle', name: `${n} idle assoc + C-ECHO`, associations: n, holdS: quick ? 2 : 5, receivers: pair })),
+    ],
+  };
+}
+
+/** Writes the corpus under `dir` (ct/… and mf/…) with the synthetic generator. */
+export async function makeCorpus(dir: string, p: Plan): Promise<{ ct: string; mf: string }> {
+  await rm(dir, { recursive: true, force: true });
+  const ct = path.join(dir, 'ct');
+  const mf = path.join(dir, 'mf');
+  await writeCorpus(ct, { ct: p.ctInstances, studies: 20, multiFrameMb: 0 });
+  for (const [i, mb] of p.multiFrameMb.entries()) {
+    await mkdir(path.join(mf, String(i)), { recursive: true });
+    await writeCorpus(path.join(mf, String(i)), { ct: 0, studies: 1, multiFrameMb: mb });
+  }
+  return { ct, mf };
+}
