@@ -1,0 +1,90 @@
+/**
+ * Promise 1: nothing acknowledged is lost and nothing partial appears under a final key, whether
+ * storage fails, the process is killed, or it is asked to stop while senders are busy.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Scu } from '../src/index.ts';
+import { allFiles, connectScu, ctDataset, CT_IMAGE, freshUid, spawnScp, startTestScp, storedFiles } from './helpers.ts';
+
+test('a storage write that fails is answered 0xA700 and leaves nothing under the final key', async () => {
+  const t = await startTestScp();
+  try {
+    // A file where the date directory must go: mkdir fails for real, like a full or broken disk.
+    writeFileSync(join(t.dir, '2024'), 'not a directory');
+    const scu = await connectScu(t.port);
+    const sop = freshUid();
+    const rsp = await scu.store(CT_IMAGE, sop, ctDataset({ sop, studyDate: '20240102' }));
+    assert.equal(rsp.status, 0xa700);
+    assert.match(rsp.errorComment ?? '', /storage/);
+    assert.equal(storedFiles(t.dir).length, 0);
+    assert.equal(allFiles(t.dir).filter((f) => f.endsWith('.tmp')).length, 0);
+    const other = freshUid();
+    assert.equal((await scu.store(CT_IMAGE, other, ctDataset({ sop: other, studyDate: '20230102' }))).status, 0, 'other keys still work');
+    await scu.release();
+  } finally {
+    await t.stop();
+  }
+});
+
+test('SIGKILL during a large write leaves no partial file under a final key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scp-kill-'));
+  const scp = await spawnScp(['--storage', `file://${dir}`]);
+  const scu = await connectScu(scp.port, { maxPduLength: 1 << 20 });
+  const sop = freshUid();
+  const big = ctDataset({ sop }, 300_000_000);
+  const sending = scu.store(CT_IMAGE, sop, big).catch((err: unknown) => err);
+  // Kill once the object is being written (its temp file has grown), not before.
+  for (let i = 0; i < 400; i++) {
+    const temps = allFiles(dir).filter((f) => f.endsWith('.tmp'));
+    if (temps.some((f) => statSync(f).size > 20_000_000)) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  scp.child.kill('SIGKILL');
+  await scp.exited;
+  assert.ok((await sending) instanceof Error, 'the sender was never acknowledged');
+  scu.close();
+  assert.equal(storedFiles(dir).length, 0, 'no object under a final key');
+});
+
+test('SIGTERM while 10 associations send: every acknowledged instance is stored, the rest were never acknowledged, exit 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scp-term-'));
+  const scp = await spawnScp(['--storage', `file://${dir}`, '--drain-timeout', '20']);
+  const acknowledged: string[] = [];
+  const failed: string[] = [];
+  const senders = Array.from({ length: 10 }, async () => {
+    let scu: Scu;
+    try {
+      scu = await connectScu(scp.port);
+    } catch {
+      return;
+    }
+    for (;;) {
+      const sop = freshUid();
+      try {
+        const rsp = await scu.store(CT_IMAGE, sop, ctDataset({ sop }, 2_000_000));
+        (rsp.status === 0 ? acknowledged : failed).push(sop);
+      } catch {
+        return; // aborted by the drain: this instance was never acknowledged
+      }
+    }
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  scp.child.kill('SIGTERM');
+  const code = await scp.exited;
+  await Promise.all(senders);
+  assert.equal(code, 0, scp.output());
+  assert.ok(acknowledged.length > 10, `instances were acknowledged before the drain (${acknowledged.length})`);
+  const stored = new Set(storedFiles(dir).map((f) => f.slice(f.lastIndexOf('/') + 1, -4)));
+  const missing = acknowledged.filter((sop) => !stored.has(sop));
+  assert.deepEqual(missing, [], 'acknowledged but not stored');
+  // Every batch was closed: the manifests list every acknowledged instance.
+  const listed = new Set(
+    readdirSync(join(dir, '_batches', 'closed')).flatMap((f) => JSON.parse(readFileSync(join(dir, '_batches', 'closed', f), 'utf8')).instances.map((i: { sopInstanceUid: string }) => i.sopInstanceUid)),
+  );
+  assert.deepEqual(acknowledged.filter((s) => !listed.has(s)), []);
+  assert.equal(readdirSync(join(dir, '_batches', 'open')).length, 0, 'no batch left open');
+});
