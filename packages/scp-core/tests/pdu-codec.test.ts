@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodePdu, encodePdu, pdataHeader, PduError, PduReader, PduType, type AssociateRq, type Pdu } from '../src/index.ts';
+import { decodePdu, encodePdu, pdataHeader, PduError, PduReader, PduType, type AssociateAc, type AssociateRq, type Pdu } from '../src/index.ts';
 
 const rq: AssociateRq = {
   type: PduType.AssociateRq,
@@ -22,7 +22,7 @@ const roundTrip = (pdu: Pdu) => {
 
 test('every PDU type survives encode and decode', () => {
   assert.deepEqual(roundTrip(rq), rq);
-  const ac = { ...rq, type: PduType.AssociateAc, presentationContexts: [{ id: 1, result: 0, transferSyntax: '1.2.840.10008.1.2' }] } as const;
+  const ac: AssociateAc = { ...rq, type: PduType.AssociateAc, presentationContexts: [{ id: 1, result: 0, transferSyntax: '1.2.840.10008.1.2' }] };
   assert.deepEqual(roundTrip(ac), ac);
   for (const pdu of [
     { type: PduType.AssociateRj, result: 2, source: 3, reason: 2 },
