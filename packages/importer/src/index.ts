@@ -8,3 +8,4 @@ export { HealthImagingEmulator, type EmulatorOptions, type ImageSetView } from '
 export { JobsTable, createJobsTable, DEFAULT_JOBS_TABLE_NAME, STUDY_INDEX_NAME, type JobRow, type FailedFile } from './jobs/table.ts';
 export { IMPORTER_METRICS } from './metrics-catalog.ts';
 export type { ImportJobSpec, ExecutionInput, PreparedJob, StartedJob, ImportJobStatus } from './pipeline/types.ts';
+export { startLocalStack, type LocalStack, type LocalStackOptions, type LocalStackEndpoints } from './local/stack.ts';

@@ -7,56 +7,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readPart10Meta } from '../src/index.ts';
+import { corpusSends, datasetSopUid, freePort, PROPOSE, storescuArgs } from './corpus-sends.ts';
 import { CORPUS, corpusFile, datasetOf, dcmtk, startTestScp, storedFiles, type TestScp } from './helpers.ts';
-
-const PROPOSE: Record<string, string> = {
-  '1.2.840.10008.1.2': '-xi',
-  '1.2.840.10008.1.2.1': '-xe',
-  '1.2.840.10008.1.2.2': '-xb',
-  '1.2.840.10008.1.2.1.99': '-xd',
-  '1.2.840.10008.1.2.4.50': '-xy',
-  '1.2.840.10008.1.2.4.51': '-xx',
-  '1.2.840.10008.1.2.4.70': '-xs',
-  '1.2.840.10008.1.2.4.80': '-xt',
-  '1.2.840.10008.1.2.4.90': '-xv',
-  '1.2.840.10008.1.2.4.91': '-xw',
-  '1.2.840.10008.1.2.5': '-xr',
-};
-
-/** The SOP Instance UID storescu puts in the command: the dataset's (0008,0018). */
-async function datasetSopUid(file: string): Promise<string> {
-  const r = await dcmtk('dcmdump', ['+P', '0008,0018', file]);
-  return /\[([0-9.]+)\]/.exec(r.stdout)![1]!;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Splits files into sends with one transfer syntax each and no SOP Instance UID twice. */
-async function plan(): Promise<{ ts: string; files: string[] }[]> {
-  const sends: { ts: string; files: string[]; uids: Set<string> }[] = [];
-  for (const name of readdirSync(CORPUS).sort()) {
-    const file = join(CORPUS, name);
-    const ts = readPart10Meta(readFileSync(file)).transferSyntaxUid;
-    const uid = await datasetSopUid(file);
-    let send = sends.find((s) => s.ts === ts && !s.uids.has(uid));
-    if (!send) sends.push((send = { ts, files: [], uids: new Set() }));
-    send.files.push(file);
-    send.uids.add(uid);
-  }
-  return sends;
-}
 
 let ours: TestScp;
 let witnessDir: string;
@@ -77,12 +33,12 @@ after(async () => {
 });
 
 test('every corpus file stored by storescu is the bytes it sent, behind a correct meta header', async () => {
-  const sends = await plan();
+  const sends = await corpusSends();
   const checked = new Set<string>();
   for (const send of sends) {
     const flag = PROPOSE[send.ts];
     assert.ok(flag, `no storescu proposal flag known for ${send.ts}`);
-    const args = ['-R', flag, '-nh', '-aet', 'STORESCU', '-aec', 'STORESCP', '127.0.0.1'];
+    const args = [...storescuArgs(send.ts), '127.0.0.1'];
     const [toUs, toWitness] = await Promise.all([dcmtk('storescu', [...args, String(ours.port), ...send.files]), dcmtk('storescu', [...args, String(witnessPort), ...send.files])]);
     assert.equal(toWitness.code, 0, `witness: ${toWitness.stderr}`);
     assert.equal(toUs.code, 0, `storescu ${flag} ${send.files.map((f) => basename(f)).join(' ')}: ${toUs.stderr}`);

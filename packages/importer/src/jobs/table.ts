@@ -8,6 +8,7 @@ import {
   PutCommand,
   UpdateCommand,
   paginateQuery,
+  paginateScan,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ImportJobStatus } from '../pipeline/types.ts';
@@ -96,6 +97,13 @@ export class JobsTable {
     );
     for await (const page of pages) rows.push(...((page.Items ?? []) as JobRow[]));
     return rows;
+  }
+
+  /** The newest jobs first, for local inspection (a full scan: not for a large table). */
+  async recent(limit: number): Promise<JobRow[]> {
+    const rows: JobRow[] = [];
+    for await (const page of paginateScan({ client: this.doc }, { TableName: this.tableName })) rows.push(...((page.Items ?? []) as JobRow[]));
+    return rows.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt)).slice(0, limit);
   }
 }
 

@@ -13,6 +13,7 @@ export interface ScpConfig {
   storage: string;
   s3Endpoint: string;
   s3Region: string;
+  s3MaxAttempts: number;
   peerCidrs: string[];
   callingAeTitles: string[];
   supportedSopClasses: string[];
@@ -118,6 +119,7 @@ export const OPTIONS = [
   opt('storage', '--storage', 'STORAGE_URL', () => 'file://./data', storage, 'file://DIR or s3://bucket/prefix'),
   opt('s3Endpoint', '--s3-endpoint', 'S3_ENDPOINT', () => '', text, 'S3-compatible endpoint URL (path-style); empty = AWS'),
   opt('s3Region', '--s3-region', 'AWS_REGION', () => '', text, 'AWS region for S3 (empty = SDK default chain)'),
+  opt('s3MaxAttempts', '--s3-max-attempts', 'S3_MAX_ATTEMPTS', () => 5, int(1, 20), 'attempts per S3 request (adaptive backoff) before a C-STORE gets 0xA700'),
   opt('peerCidrs', '--peer-cidrs', 'PEER_CIDRS', () => [], list(cidr), 'comma-separated CIDRs allowed to connect; empty = any'),
   opt('callingAeTitles', '--calling-ae-titles', 'CALLING_AE_TITLES', () => [], list(aeTitle), 'comma-separated calling AE titles allowed; empty = any'),
   opt('supportedSopClasses', '--sop-classes', 'SUPPORTED_SOP_CLASS_UIDS', () => [], list(uid), 'comma-separated SOP class UIDs accepted; empty = every storage class'),

@@ -32,7 +32,7 @@ export function sinkConfigOf(config: ScpConfig): SinkConfig {
   return {
     url: config.storage,
     ...(parseStorageUrl(config.storage).kind === 's3'
-      ? { s3: { ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}), ...(config.s3Region ? { region: config.s3Region } : {}) } }
+      ? { s3: { maxAttempts: config.s3MaxAttempts, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}), ...(config.s3Region ? { region: config.s3Region } : {}) } }
       : {}),
   };
 }
