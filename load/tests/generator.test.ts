@@ -24,7 +24,7 @@ async function ourScp(t: { after(fn: () => Promise<void>): void }) {
   return { port: scp.port, stored };
 }
 
-test('synthetic instances over several associations are all stored by our SCP', async (t) => {
+test('synthetic instances over several associations are all stored by our SCP', { timeout: 30_000 }, async (t) => {
   const scp = await ourScp(t);
   const result = await runLoad({ target: target(scp.port), source: syntheticSource(100_000), associations: 3, instances: 12 });
   assert.equal(result.instances, 12);
@@ -35,7 +35,7 @@ test('synthetic instances over several associations are all stored by our SCP', 
   assert.equal(await scp.stored(), 12);
 });
 
-test('a directory of files is sent once each by default, in its own transfer syntax', async (t) => {
+test('a directory of files is sent once each by default, in its own transfer syntax', { timeout: 30_000 }, async (t) => {
   const scp = await ourScp(t);
   const corpus = await mkdtemp(path.join(tmpdir(), 'load-corpus-'));
   t.after(() => rm(corpus, { recursive: true, force: true }));
@@ -46,7 +46,7 @@ test('a directory of files is sent once each by default, in its own transfer syn
   assert.equal(await scp.stored(), 4);
 });
 
-test('per-association budgets and the discarding SCP agree on counts', async (t) => {
+test('per-association budgets and the discarding SCP agree on counts', { timeout: 30_000 }, async (t) => {
   const sink = await startDiscardScp();
   t.after(() => sink.close());
   const result = await runLoad({ target: target(sink.port), source: syntheticSource(2_000_000), associations: 2, perAssociation: 3 });
@@ -55,7 +55,7 @@ test('per-association budgets and the discarding SCP agree on counts', async (t)
   assert.equal(sink.received.bytes, result.bytes);
 });
 
-test('rejected associations are counted as failures, not hidden', async (t) => {
+test('rejected associations are counted as failures, not hidden', { timeout: 30_000 }, async (t) => {
   const scp = await ourScp(t);
   const result = await runLoad({ target: target(scp.port, 'NOT_OUR_AE'), source: syntheticSource(10_000), associations: 2, instances: 4 });
   assert.equal(result.succeeded, 0);
@@ -64,7 +64,7 @@ test('rejected associations are counted as failures, not hidden', async (t) => {
   assert.match(Object.keys(result.errors)[0]!, /rejected/);
 });
 
-test('held idle associations each answer a C-ECHO', async (t) => {
+test('held idle associations each answer a C-ECHO', { timeout: 30_000 }, async (t) => {
   const scp = await ourScp(t);
   let heldAt = -1;
   const result = await holdAssociations({ target: target(scp.port), count: 20, holdMs: 50, onHeld: (n) => void (heldAt = n) });

@@ -37,10 +37,15 @@ const STUBS: Record<string, string> = {
     export default { Socket };`,
 };
 
-test('the k6 bundles build, import only k6 modules, and their C-STOREs are stored by our SCP', async (t) => {
+test('the k6 bundles build, import only k6 modules, and their C-STOREs are stored by our SCP', { timeout: 30_000 }, async (t) => {
   const work = await mkdtemp(path.join(tmpdir(), 'k6-bundle-'));
   const storage = path.join(work, 'storage');
-  t.after(() => rm(work, { recursive: true, force: true }));
+  const scp = await startScp(loadConfig(['--port', '0', '--host', '127.0.0.1', '--http-port', '-1', '--storage', `file://${storage}`, '--log-level', 'silent', '--worker-threads', '2'], {}));
+  // One hook, in this order: the SCP writes its batch records while it drains.
+  t.after(async () => {
+    await scp.drain(5000);
+    await rm(work, { recursive: true, force: true });
+  });
   const files = await bundleK6Scripts(path.join(work, 'dist'));
   for (const file of files) {
     const imports = [...(await readFile(file, 'utf8')).matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
@@ -49,8 +54,6 @@ test('the k6 bundles build, import only k6 modules, and their C-STOREs are store
   await mkdir(path.join(work, 'node_modules', 'k6'), { recursive: true });
   for (const [name, text] of Object.entries(STUBS)) await writeFile(path.join(work, 'node_modules', 'k6', name), text);
 
-  const scp = await startScp(loadConfig(['--port', '0', '--host', '127.0.0.1', '--http-port', '-1', '--storage', `file://${storage}`, '--log-level', 'silent', '--worker-threads', '2'], {}));
-  t.after(() => scp.drain(5000));
   // 5 MB instances: multi-frame, sent in two flushes (FLUSH_BYTES is 4 MB).
   Object.assign(globalThis, { __ENV: { HOST: '127.0.0.1', PORT: String(scp.port), SIZE_MB: '5', STORES: '3' }, k6Metrics: [] });
   const modules = await Promise.all(SCRIPTS.map((s) => import(pathToFileURL(path.join(work, 'dist', `${s}.js`)).href)));

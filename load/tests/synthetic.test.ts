@@ -16,7 +16,7 @@ function dcmdumpValue(file: string, tagSpec: string): string {
   return /\[(.*?)\]/.exec(out)?.[1] ?? '';
 }
 
-test('the corpus parses with dcmdump, holds the manifest UIDs, and has the sizes it claims', async (t) => {
+test('the corpus parses with dcmdump, holds the manifest UIDs, and has the sizes it claims', { timeout: 30_000 }, async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'synthetic-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const entries = await writeCorpus(dir, { ct: 4, studies: 2, multiFrameMb: 2 });
@@ -42,7 +42,7 @@ test('the corpus parses with dcmdump, holds the manifest UIDs, and has the sizes
   assert.deepEqual(manifest[5]!.split('\t'), [mf.file, mf.sopInstanceUid, mf.studyUid, String(mf.bytes)]);
 });
 
-test('in-memory instances have fresh UIDs, the requested size and a dataset dcmdump accepts', async (t) => {
+test('in-memory instances have fresh UIDs, the requested size and a dataset dcmdump accepts', { timeout: 30_000 }, async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'synthetic-mem-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   for (const [size, expected] of [[100_000, 100_352], [524_288, FRAME_BYTES], [3_000_000, 6 * FRAME_BYTES]] as const) {

@@ -69,8 +69,13 @@ export class Association {
   private commandChunks: Uint8Array[] = [];
   private waiter: { resolve(value: Pdu | Command): void; reject(err: Error): void } | undefined;
   private failure: Error | undefined;
+  private answerTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly transport: Transport) {
+  /** `answerTimeoutMs`: fail a wait for the peer after this long (k6 has no socket timeout of its own). */
+  constructor(
+    private readonly transport: Transport,
+    private readonly answerTimeoutMs?: number,
+  ) {
     this.reader = new PduReader(
       {
         onPdu: (pdu) => (pdu.type === PduType.Abort ? this.fail(new AssociationFailure(`peer aborted (source ${pdu.source}, reason ${pdu.reason})`)) : this.settle(pdu)),
@@ -104,6 +109,7 @@ export class Association {
   fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    clearTimeout(this.answerTimer);
     const w = this.waiter;
     this.waiter = undefined;
     w?.reject(err);
@@ -229,12 +235,20 @@ export class Association {
 
   private next<T extends Pdu | Command>(): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.answerTimeoutMs !== undefined) {
+      const ms = this.answerTimeoutMs;
+      this.answerTimer = setTimeout(() => {
+        this.fail(new AssociationFailure(`no answer within ${ms} ms`));
+        this.transport.close();
+      }, ms);
+    }
     return new Promise<T>((resolve, reject) => {
       this.waiter = { resolve: resolve as (v: Pdu | Command) => void, reject };
     });
   }
 
   private settle(value: Exclude<Pdu, PData> | Command): void {
+    clearTimeout(this.answerTimer);
     const w = this.waiter;
     this.waiter = undefined;
     if (w) w.resolve(value);

@@ -27,7 +27,7 @@ export interface NetSocket {
   close(): void;
 }
 
-export async function associateOverNetSocket(socket: NetSocket, host: string, port: number, config: NetSocketConfig, params: AssociateParams): Promise<Association> {
+export async function associateOverNetSocket(socket: NetSocket, host: string, port: number, config: NetSocketConfig, params: AssociateParams, answerTimeoutMs = 60_000): Promise<Association> {
   let pending: Uint8Array[] = [];
   const transport: Transport = {
     write: (chunk) => void pending.push(chunk),
@@ -39,7 +39,7 @@ export async function associateOverNetSocket(socket: NetSocket, host: string, po
     },
     close: () => socket.close(),
   };
-  const association = new Association(transport);
+  const association = new Association(transport, answerTimeoutMs);
   socket.on('data', (data) => association.receive(data instanceof Uint8Array ? data : new Uint8Array(data)));
   socket.on('error', (err) => association.fail(err instanceof Error ? err : new AssociationFailure(String(err))));
   socket.on('end', () => association.fail(new AssociationFailure('connection closed')));
