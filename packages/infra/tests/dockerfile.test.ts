@@ -18,7 +18,7 @@ const all = (keyword: string) => finalStage.filter((l) => l.startsWith(`${keywor
 describe('Dockerfile', () => {
   it('builds on node:22-slim in every stage and installs with the pinned pnpm from the lockfile', () => {
     for (const from of instructions.filter((l) => l.startsWith('FROM '))) assert.match(from, /^FROM node:22-slim\b/);
-    assert.ok(instructions.some((l) => /npx -y pnpm@12\.21\.0 install --frozen-lockfile --prod/.test(l)));
+    assert.ok(instructions.some((l) => /npx -y pnpm@12\.21\.0 install --frozen-lockfile/.test(l)));
   });
 
   it('runs as a non-root user', () => {
@@ -26,10 +26,10 @@ describe('Dockerfile', () => {
     assert.ok(users.length > 0 && !['root', '0'].includes(users.at(-1)!), `USER ${users.at(-1)}`);
   });
 
-  it('exposes the DICOM and health ports and starts the CLI through tsx', () => {
+  it('exposes the DICOM and health ports and starts the bundled CLI', () => {
     assert.deepEqual(all('EXPOSE').join(' ').split(/\s+/).sort(), ['11112', '8080']);
-    assert.deepEqual(JSON.parse(all('ENTRYPOINT').at(-1)!), ['node', '--import', 'tsx', 'src/cli.ts']);
-    assert.equal(all('WORKDIR').at(-1), '/app/packages/scp-core');
+    assert.deepEqual(JSON.parse(all('ENTRYPOINT').at(-1)!), ['node', 'dist/cli.mjs']);
+    assert.equal(all('WORKDIR').at(-1), '/app');
   });
 
   it('probes /healthz with node, exactly as the task definition does', () => {

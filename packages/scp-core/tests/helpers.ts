@@ -36,8 +36,9 @@ export async function startTestScp(args: string[] = [], overrides: StartOverride
 }
 
 /** The SCP as a separate process, for signals. Resolves once it listens. */
-export async function spawnScp(args: string[]): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null>; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0', '--host', '127.0.0.1', '--http-port', '-1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnScp(args: string[], entry = CLI): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null>; output: () => string }> {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, entry, '--port', '0', '--host', '127.0.0.1', '--http-port', '-1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -8,7 +8,7 @@ import type { SinkConfig, StoreTask } from './contracts.ts';
 import { createSink } from './sinks/create-sink.ts';
 import { storeInstance } from './store.ts';
 
-const ctx = createSink((workerData as { sink: SinkConfig }).sink);
+const ctx = await createSink((workerData as { sink: SinkConfig }).sink);
 
 export function store(task: StoreTask) {
   return storeInstance(task, ctx);

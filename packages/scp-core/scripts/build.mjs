@@ -1,0 +1,23 @@
+// Bundles the storescp command and its pool worker into dist/ as plain JavaScript: what the
+// container runs. No TypeScript loader at run time saves ~45 MB per thread (measured: idle RSS
+// 205 MB under tsx, 115 MB bundled, 2 workers). piscina stays external: it loads its own
+// worker file from its package directory.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const banner = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+await build({
+  entryPoints: { cli: `${root}/src/cli.ts`, 'pool-worker': `${root}/../workers/src/pool-worker.ts` },
+  outdir: `${root}/dist`,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: false,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['piscina'],
+  banner: { js: banner },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
