@@ -1,9 +1,21 @@
 // Runs every test file of the workspace in one node:test run, so there is one summary.
 // (Node 20's --test takes no globs, hence the walk.)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+
+// dcmtk (storescu, echoscu, dcmdump, storescp) is the real peer the interop tests run against.
+if (spawnSync('storescu', ['--version']).error) {
+  const canInstall = process.getuid?.() === 0 && !spawnSync('apt-get', ['--version']).error;
+  if (!canInstall) {
+    console.error('The tests need dcmtk as the DICOM peer: install it (Debian/Ubuntu: sudo apt-get install -y dcmtk) and run again.');
+    process.exit(1);
+  }
+  console.error('dcmtk is missing: installing it with apt-get (the tests use storescu/echoscu/dcmdump as the peer)…');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'dcmtk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
 
 const roots = [...readdirSync('packages').map((p) => join('packages', p, 'tests')), join('load', 'tests')];
 const files = [];

@@ -2,7 +2,7 @@
  * The receivers compared, each started fresh per run as its own process group over an emptied
  * storage directory, with `ulimit -n` raised for thousands of associations and Nagle off.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -19,15 +19,27 @@ export interface ReceiverSpec {
   argv(port: number, dir: string, associations: number): Promise<string[]> | string[];
 }
 
+/** The production bundle (as the container runs it), built once per bench invocation. */
+const OUR_BUNDLE = path.join(REPO, 'packages/scp-core/dist/cli.mjs');
+let built = false;
+
 export const OURS: ReceiverSpec = {
   name: 'our SCP',
-  argv: (port, dir, associations) => [
-    process.execPath, '--import', 'tsx', path.join(REPO, 'packages/scp-core/src/cli.ts'),
+  argv: (port, dir, associations) => {
+    if (!built) {
+      execFileSync(process.execPath, [path.join(REPO, 'packages/scp-core/scripts/build.mjs')], { stdio: 'inherit' });
+      built = true;
+    }
+    return ourArgv(port, dir, associations);
+  },
+};
+
+const ourArgv = (port: number, dir: string, associations: number) => [
+    process.execPath, OUR_BUNDLE,
     '--host', '127.0.0.1', '--port', String(port), '--storage', `file://${dir}`, '--http-port', '-1', '--log-level', 'warn',
     '--max-pdu', String(MAX_PDU), '--max-associations', String(Math.max(300, associations + 10)),
     '--max-connections', String(Math.max(500, associations + 200)), '--network-timeout', '600',
-  ],
-};
+  ];
 
 export const STORESCP_FORK: ReceiverSpec = {
   name: 'storescp --fork',
