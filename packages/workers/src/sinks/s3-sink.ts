@@ -24,7 +24,7 @@ export class S3Sink implements Sink {
     opts: S3Options,
   ) {
     this.description = `s3://${bucket}${opts.endpoint ? ` via ${opts.endpoint}` : ''}`;
-    this.partSize = Math.max(5 * 1024 * 1024, opts.partSize ?? 8 * 1024 * 1024);
+    this.partSize = Math.max(5 * 1024 * 1024, opts.partSize ?? 5 * 1024 * 1024);
     this.queueSize = Math.max(1, opts.queueSize ?? 2);
     this.client = new S3Client({
       ...(opts.region ? { region: opts.region } : {}),
