@@ -29,9 +29,12 @@ before(async () => {
   s3 = new S3Client({ endpoint: stack.s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
 });
 
+// Bounded, so a hang names itself instead of stalling CI.
+const LIMIT = { timeout: 120_000 };
+
 after(async () => {
   await stack.stop();
-});
+}, LIMIT);
 
 async function manifestKeys(): Promise<string[]> {
   const res = await s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: MANIFEST_DIR('') }));
@@ -50,7 +53,7 @@ async function importsSettled(expectedManifests: number): Promise<void> {
 
 const importedUids = () => stack.pipeline.emulator.imageSetViews().flatMap((s) => s.sopInstanceUIDs);
 
-test('storescu sends the corpus and two generated studies: every acknowledged instance is imported, one job row per (batch, study)', async () => {
+test('storescu sends the corpus and two generated studies: every acknowledged instance is imported, one job row per (batch, study)', LIMIT, async () => {
   const acknowledged: string[] = [];
   const sends = await corpusSends();
   for (const send of sends) {
@@ -102,7 +105,7 @@ test('storescu sends the corpus and two generated studies: every acknowledged in
   assert.ok(rowsB[0]!.failedFiles?.some((f) => f.inputFile.endsWith(`${broken}.dcm`)), 'the refused file is on its job row');
 });
 
-test('an SCP killed mid-association: what it acknowledged is imported after the sweeper runs, once', async () => {
+test('an SCP killed mid-association: what it acknowledged is imported after the sweeper runs, once', LIMIT, async () => {
   const scp = await spawnScp(['--storage', `s3://${stack.bucket}`, '--s3-endpoint', stack.s3.endpoint, '--s3-region', 'us-east-1']);
   const study = freshUid();
   const scu = await connectScu(scp.port);
@@ -125,7 +128,7 @@ test('an SCP killed mid-association: what it acknowledged is imported after the 
   assert.deepEqual([...sets[0]!.sopInstanceUIDs].sort(), [...sops].sort());
 });
 
-test('a burst of 20 batches is throttled: every job starts once, and the retries show in the histories', async () => {
+test('a burst of 20 batches is throttled: every job starts once, and the retries show in the histories', LIMIT, async () => {
   const studies = Array.from({ length: 20 }, () => freshUid());
   const before = (await manifestKeys()).length;
   await Promise.all(
@@ -147,7 +150,7 @@ test('a burst of 20 batches is throttled: every job starts once, and the retries
   assert.ok(retried.every((e) => e.status === 'SUCCEEDED'));
 });
 
-test('S3 unavailable: C-STOREs get 0xA700 and nothing is acknowledged; when S3 returns, sending works again', async () => {
+test('S3 unavailable: C-STOREs get 0xA700 and nothing is acknowledged; when S3 returns, sending works again', LIMIT, async () => {
   const port = Number(new URL(stack.s3.endpoint).port);
   await stack.s3.close();
   const scu = await connectScu(stack.scp.port);

@@ -25,6 +25,8 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 function baseConfig(o: ClientOptions) {
   return {
     region: o.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
+    // No call may hang a Lambda (or the local pipeline) on a stuck connection: the SDK sets no limit.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
     ...(o.endpoint ? { endpoint: o.endpoint, credentials: LOCAL_CREDENTIALS } : {}),
     ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
   };

@@ -38,6 +38,8 @@ export interface LocalStackEndpoints {
   datastoreId: string;
 }
 
+const STOP_WAIT_MS = 15_000;
+
 export const endpointsFile = (dataDir: string) => join(resolve(dataDir), 'local-stack.json');
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
@@ -69,7 +71,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     bucket,
     async stop() {
       await scp.drain();
-      await pipeline.whenIdle();
+      // Let running imports finish, but a stop never waits on them for long.
+      await Promise.race([pipeline.whenIdle(), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
       await pipeline.stop();
       await stack.s3.close();
     },

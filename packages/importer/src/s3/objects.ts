@@ -62,7 +62,8 @@ export async function getObjectTextIfExists(s3: S3Client, bucket: string, key: s
 }
 
 export async function putObjectText(s3: S3Client, bucket: string, key: string, body: string, contentType: string) {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  // Explicit length: an empty body (an ndjson with no lines) otherwise goes without one.
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength: Buffer.byteLength(body) }));
 }
 
 export const putJson = (s3: S3Client, bucket: string, key: string, value: unknown) =>

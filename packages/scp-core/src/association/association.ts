@@ -15,7 +15,7 @@ import { encodePdu, pdataHeader } from '../pdu/codec.ts';
 import { PduReader } from '../pdu/reader.ts';
 import { AbortReason, AbortSource, type AssociateRq, type PData, type Pdu, PduError, PduType } from '../pdu/types.ts';
 import { echoResponse } from '../services/verification.ts';
-import type { FlowControl, IncomingDataset, StoreService } from '../services/store-service.ts';
+import type { FlowControl, IncomingDataset, PauseReason, StoreService } from '../services/store-service.ts';
 import type { BatchTracker } from '../batch/batch-tracker.ts';
 import type { AssociationInfo, StoreResult } from '@storescp/workers/contracts';
 import type { Logger } from '../log.ts';
@@ -68,7 +68,8 @@ export class Association implements FlowControl {
   private contexts = new Map<number, AcceptedContext>();
   private incoming: IncomingMessage | undefined;
   private outstanding = 0;
-  private paused = false;
+  /** Why the socket is not being read; empty = reading. */
+  private readonly pausedFor = new Set<PauseReason>();
   private draining = false;
   private admitted = false;
   private batches: BatchTracker | undefined;
@@ -113,16 +114,21 @@ export class Association implements FlowControl {
 
   // ------------------------------------------------------------- flow control
 
-  pause(): void {
-    if (this.paused || this.state === 'closed') return;
-    this.paused = true;
-    this.socket.pause();
-    this.opts.metrics.socketsPaused.inc();
+  private get paused(): boolean {
+    return this.pausedFor.size > 0;
   }
 
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
+  pause(reason: PauseReason): void {
+    if (this.state === 'closed' || this.pausedFor.has(reason)) return;
+    if (!this.paused) {
+      this.socket.pause();
+      this.opts.metrics.socketsPaused.inc();
+    }
+    this.pausedFor.add(reason);
+  }
+
+  resume(reason: PauseReason): void {
+    if (!this.pausedFor.delete(reason) || this.paused) return;
     this.opts.metrics.socketsPaused.dec();
     if (this.state === 'closed') return;
     this.touch();
@@ -428,7 +434,7 @@ export class Association implements FlowControl {
     this.state = 'closed';
     if (!this.closeReason) this.closeReason = reason;
     clearTimeout(this.timer);
-    if (this.paused) this.resume();
+    for (const reason of [...this.pausedFor]) this.resume(reason);
     this.incoming?.dataset?.abort(this.closeReason);
     this.incoming = undefined;
     if (this.admitted) {

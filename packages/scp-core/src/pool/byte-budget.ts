@@ -1,7 +1,9 @@
 /**
  * The global budget of dataset bytes received but not yet taken by a worker (promise 3 of
  * DESIGN.md). Past the high-water mark the association that delivered the bytes stops being
- * read; below the low-water mark every paused association is read again.
+ * read, unless its dataset is already running in a worker (that one is bounded by its own
+ * window instead, so it always progresses and frees its slot); below the low-water mark every
+ * paused association is read again.
  */
 import type { FlowControl } from '../services/store-service.ts';
 
@@ -14,11 +16,11 @@ export class ByteBudget {
     private readonly lowWater: number,
   ) {}
 
-  take(bytes: number, flow: FlowControl): void {
+  take(bytes: number, flow: FlowControl, running: boolean): void {
     this.inFlight += bytes;
-    if (this.inFlight > this.highWater && !this.paused.has(flow)) {
+    if (!running && this.inFlight > this.highWater && !this.paused.has(flow)) {
       this.paused.add(flow);
-      flow.pause();
+      flow.pause('budget');
     }
   }
 
@@ -27,7 +29,12 @@ export class ByteBudget {
     if (this.inFlight <= this.lowWater && this.paused.size > 0) {
       const flows = [...this.paused];
       this.paused.clear();
-      for (const f of flows) f.resume();
+      for (const f of flows) f.resume('budget');
     }
+  }
+
+  /** The flow's dataset got a worker, or was refused: it must be read on (to its end). */
+  release(flow: FlowControl): void {
+    if (this.paused.delete(flow)) flow.resume('budget');
   }
 }

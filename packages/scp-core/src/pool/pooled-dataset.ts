@@ -1,8 +1,10 @@
 /**
  * One C-STORE's dataset on its way to a worker. Fragments are copied once into staging buffers
  * of `stageBytes` (their own ArrayBuffers, so they transfer to the worker without another
- * copy). A dataset that fits one staging buffer goes with its task; a larger one starts its task
- * at the first full buffer and streams the rest over a MessagePort, acknowledged per chunk.
+ * copy). It asks for a worker slot one event-loop turn after its command: a dataset that arrived
+ * whole by then goes with its task, a larger one streams the rest over a MessagePort,
+ * acknowledged per chunk. So every dataset is either running or waiting under the bounded wait,
+ * and none can hold budget bytes without a deadline.
  */
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { Status, type StoreResult, type StoreTask, type StreamAck, type StreamMessage } from '@storescp/workers/contracts';
@@ -10,6 +12,9 @@ import type { FlowControl, IncomingDataset, StoreRequest } from '../services/sto
 import type { StorePool } from './store-pool.ts';
 
 type State = 'buffering' | 'waiting' | 'running' | 'done';
+
+/** A running dataset may be this many staging buffers ahead of its worker before its socket waits. */
+const WINDOW_STAGES = 4;
 
 export class PooledDataset implements IncomingDataset {
   readonly result: Promise<StoreResult>;
@@ -24,6 +29,8 @@ export class PooledDataset implements IncomingDataset {
   private held = 0;
   private earlyResult: StoreResult | undefined;
   private waitTimer: NodeJS.Timeout | undefined;
+  /** Paused for its own window: a running dataset the worker consumes slower than it arrives. */
+  private windowPaused = false;
 
   constructor(
     private readonly pool: StorePool,
@@ -31,12 +38,20 @@ export class PooledDataset implements IncomingDataset {
     private readonly flow: FlowControl,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
+    // Fragments that arrived with the command are read in this turn; then it queues.
+    setImmediate(() => {
+      if (this.state === 'buffering') this.enqueue();
+    });
   }
 
   write(chunk: Uint8Array): void {
     if (this.state === 'done') return;
-    this.pool.budget.take(chunk.length, this.flow);
+    this.pool.budget.take(chunk.length, this.flow, this.state === 'running');
     this.held += chunk.length;
+    if (this.state === 'running' && !this.windowPaused && this.held > this.pool.options.stageBytes * WINDOW_STAGES) {
+      this.windowPaused = true;
+      this.flow.pause('window');
+    }
     const size = this.pool.options.stageBytes;
     let p = 0;
     while (p < chunk.length) {
@@ -76,7 +91,6 @@ export class PooledDataset implements IncomingDataset {
     this.staging = undefined;
     this.stagingFill = 0;
     if (this.state === 'running') this.sendReady();
-    else if (this.state === 'buffering') this.enqueue();
   }
 
   private enqueue(): void {
@@ -88,6 +102,7 @@ export class PooledDataset implements IncomingDataset {
   start(): void {
     clearTimeout(this.waitTimer);
     this.state = 'running';
+    this.pool.budget.release(this.flow);
     const data = this.ready;
     this.ready = [];
     let port2: MessagePort | undefined;
@@ -137,6 +152,10 @@ export class PooledDataset implements IncomingDataset {
     const n = Math.min(bytes, this.held);
     this.held -= n;
     this.pool.budget.give(n);
+    if (this.windowPaused && this.held <= (this.pool.options.stageBytes * WINDOW_STAGES) / 2) {
+      this.windowPaused = false;
+      this.flow.resume('window');
+    }
   }
 
   private finish(result: StoreResult): void {
@@ -144,6 +163,8 @@ export class PooledDataset implements IncomingDataset {
     const wasRunning = this.state === 'running';
     this.state = 'done';
     this.giveBack(this.held);
+    // Whatever is left of the dataset must still be read (and dropped) to reach its end.
+    this.pool.budget.release(this.flow);
     this.port?.close();
     this.port = undefined;
     if (wasRunning) this.pool.releaseSlot();

@@ -26,8 +26,12 @@ export interface StoreService {
   begin(request: StoreRequest, flow: FlowControl): IncomingDataset;
 }
 
-/** Lets the storage side stop and restart reading one association's socket (backpressure). */
+/**
+ * Lets the storage side stop and restart reading one association's socket (backpressure). Each
+ * reason pauses on its own; the socket is read again when no reason holds it.
+ */
+export type PauseReason = 'budget' | 'window';
 export interface FlowControl {
-  pause(): void;
-  resume(): void;
+  pause(reason: PauseReason): void;
+  resume(reason: PauseReason): void;
 }

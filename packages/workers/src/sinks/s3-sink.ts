@@ -32,6 +32,9 @@ export class S3Sink implements Sink {
       // Adaptive retries back off when S3 throttles; after them the C-STORE gets 0xA700.
       maxAttempts: opts.maxAttempts ?? 5,
       retryMode: 'adaptive',
+      // A stuck connection must fail the C-STORE (0xA700), never hold it: bounded connect, and a
+      // socket idle this long aborts the request (the retry then gets a fresh connection).
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
       // Checksums are requested explicitly per upload below, not on every call.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
