@@ -33,9 +33,11 @@ export async function associateOverNetSocket(socket: NetSocket, host: string, po
     write: (chunk) => void pending.push(chunk),
     flush: () => {
       if (pending.length === 0) return;
-      const bytes = concat(pending); // a fresh, exactly sized buffer: its .buffer is the message
+      // xk6-net takes an ArrayBuffer: send exactly the message, whatever view concat returned.
+      const bytes = concat(pending);
       pending = [];
-      socket.write(bytes.buffer as ArrayBuffer);
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      socket.write((whole ? bytes.buffer : bytes.slice().buffer) as ArrayBuffer);
     },
     close: () => socket.close(),
   };

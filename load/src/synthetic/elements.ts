@@ -2,6 +2,9 @@
  * Encoder for data elements in Explicit VR Little Endian: enough for the synthetic instances
  * (strings, US/UL, AT and OB values). Plain Uint8Array/DataView, so it also runs in k6.
  */
+import { concatBytes as concat } from '@storescp/scp-core';
+
+export { concat };
 
 export type StringVr = 'AE' | 'CS' | 'DA' | 'DS' | 'IS' | 'LO' | 'PN' | 'SH' | 'TM' | 'UI';
 export type Element =
@@ -71,12 +74,3 @@ export function encodeElements(elements: Element[]): Uint8Array {
   return concat(parts);
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

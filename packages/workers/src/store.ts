@@ -3,6 +3,7 @@
  * Every outcome is a StoreResult; only a bug escapes as an exception.
  */
 import { instanceKey } from './batch/layout.ts';
+import { concatBytes } from './bytes.ts';
 import { Status, type StoreResult, type StoreTask } from './contracts.ts';
 import { DatasetAborted, DatasetSource } from './dataset-source.ts';
 import { readHeader, type HeaderFields } from './header/read-header.ts';
@@ -89,7 +90,7 @@ async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: str
       head.push(chunk);
       have += chunk.length;
     }
-    const outcome = readHeader(concat(head, have), ts, ended);
+    const outcome = readHeader(concatBytes(head, have), ts, ended);
     if (outcome.kind !== 'need-more') return outcome;
     if (ended || want >= MAX_HEADER) return { kind: 'unreadable', reason: `no Study/Series UIDs within the first ${have} bytes` } as const;
     want *= 4;
@@ -107,15 +108,4 @@ function validate(task: StoreTask, f: HeaderFields): StoreResult | undefined {
   if (f.sopInstanceUid !== task.affectedSopInstanceUid) return { status: Status.DataSetDoesNotMatchSopClass, comment: 'SOP Instance UID differs from the command' };
   if (f.sopClassUid !== task.affectedSopClassUid) return { status: Status.DataSetDoesNotMatchSopClass, comment: 'SOP Class UID differs from the command' };
   return undefined;
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(length);
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
 }

@@ -18,6 +18,7 @@ import { echoResponse } from '../services/verification.ts';
 import type { FlowControl, IncomingDataset, PauseReason, StoreService } from '../services/store-service.ts';
 import type { BatchTracker } from '../batch/batch-tracker.ts';
 import type { AssociationInfo, StoreResult } from '@storescp/workers/contracts';
+import { concatBytes } from '@storescp/workers/bytes';
 import type { Logger } from '../log.ts';
 import type { ScpMetrics } from '../metrics/registry.ts';
 
@@ -268,7 +269,7 @@ export class Association implements FlowControl {
       return this.onPdvEnd(pcId, isCommand, isLast);
     }
     if (!isLast) return;
-    if (isCommand) return this.onCommand(msg, concat(msg.commandParts, msg.commandLength));
+    if (isCommand) return this.onCommand(msg, concatBytes(msg.commandParts, msg.commandLength));
     // Last dataset fragment: the message is complete.
     this.incoming = undefined;
     this.bytesReceived += msg.datasetBytes ?? 0;
@@ -462,17 +463,6 @@ export class Association implements FlowControl {
       this.resolveClosed();
     })();
   }
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(length);
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
 }
 
 function discardingDataset(onEnd: () => void): IncomingDataset {
