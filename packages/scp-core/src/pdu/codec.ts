@@ -175,6 +175,8 @@ function decodeUserInformation(b: Uint8Array, start: number, end: number): UserI
         if (it.end - it.start === 4) ui.asyncOpsWindow = [v.getUint16(it.start, false), v.getUint16(it.start + 2, false)];
         break;
       case ItemType.RoleSelection: {
+        // UID length (2) and the two role bytes: checked before the UID length is read from it.
+        if (it.end - it.start < 4) throw new PduError('role selection item too short');
         const n = v.getUint16(it.start, false);
         if (it.start + 2 + n + 2 > it.end) throw new PduError('role selection item too short');
         (ui.roleSelections ??= []).push({

@@ -52,9 +52,11 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
   }
   const parser = transferSyntaxUid === EXPLICIT_BE ? dicomParser.bigEndianByteArrayParser : dicomParser.littleEndianByteArrayParser;
   const dataSet = new DataSetClass(parser, bytes, {});
-  const stream = new dicomParser.ByteStream(parser, bytes, 0);
   let stoppedEarly = false;
   try {
+    // Inside the try: ByteStream throws on an empty array (a zero-length dataset, or a prefix
+    // that inflates to nothing).
+    const stream = new dicomParser.ByteStream(parser, bytes, 0);
     const options = { untilTag: 'x7fe00010' };
     if (transferSyntaxUid === IMPLICIT_LE) dicomParser.parseDicomDataSetImplicit(dataSet, stream, bytes.length, options);
     else dicomParser.parseDicomDataSetExplicit(dataSet, stream, bytes.length, options);
@@ -75,7 +77,13 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
     }
     fields[name] = asString(bytes, el.dataOffset, el.length);
   }
-  const lastTag = Math.max(-1, ...Object.keys(elements).map((k) => parseInt(k.slice(1), 16)).filter((t) => Number.isFinite(t)));
+  // A loop, not Math.max(...tags): a prefix of a few MB can hold hundreds of thousands of
+  // elements, more arguments than a call can take (RangeError).
+  let lastTag = -1;
+  for (const key of Object.keys(elements)) {
+    const tag = parseInt(key.slice(1), 16);
+    if (tag > lastTag) lastTag = tag;
+  }
   if (stoppedEarly && !complete && lastTag <= LAST_NEEDED) return { kind: 'need-more' };
   if (Object.keys(elements).length === 0) return { kind: 'unreadable', reason: 'no DICOM elements could be read' };
   return { kind: 'ok', fields };
