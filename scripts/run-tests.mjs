@@ -5,16 +5,21 @@ import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
-// dcmtk (storescu, echoscu, dcmdump, storescp) is the real peer the interop tests run against.
-if (spawnSync('storescu', ['--version']).error) {
+// dcmtk (storescu, echoscu, dcmdump, storescp) is the real peer the interop tests run against;
+// Debian's chromium is the browser the console test drives.
+const missing = [
+  ['storescu', 'dcmtk'],
+  ['/usr/bin/chromium', 'chromium'],
+].filter(([command]) => spawnSync(command, ['--version']).error).map(([, pkg]) => pkg);
+if (missing.length) {
   const canInstall = process.getuid?.() === 0 && !spawnSync('apt-get', ['--version']).error;
   if (!canInstall) {
-    console.error('The tests need dcmtk as the DICOM peer: install it (Debian/Ubuntu: sudo apt-get install -y dcmtk) and run again.');
+    console.error(`The tests need ${missing.join(' and ')}: install (Debian/Ubuntu: sudo apt-get install -y ${missing.join(' ')}) and run again.`);
     process.exit(1);
   }
-  console.error('dcmtk is missing: installing it with apt-get (the tests use storescu/echoscu/dcmdump as the peer)…');
+  console.error(`${missing.join(' and ')} missing: installing with apt-get…`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'dcmtk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 const roots = [...readdirSync('packages').map((p) => join('packages', p, 'tests')), join('load', 'tests')];

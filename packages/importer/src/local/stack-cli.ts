@@ -13,6 +13,7 @@ process.stderr.write(
     `  Send images:  storescu -aec ${config.aeTitle} 127.0.0.1 ${port} FILE.dcm…   (add -R -xs etc. for compressed files)`,
     `  Check:        echoscu -aec ${config.aeTitle} 127.0.0.1 ${port}`,
     `  Import jobs:  pnpm jobs            (or: pnpm jobs STUDY_INSTANCE_UID)`,
+    `  Console:      http://${config.httpHost}:${stack.scp.httpPort ?? '-'}/console${config.consoleToken ? '?token=(your CONSOLE_TOKEN)' : ''}`,
     `  Health:       http://${config.httpHost}:${stack.scp.httpPort ?? '-'}/healthz   metrics: /metrics`,
     `  Data:         ${dataDir} (S3 objects under s3/${stack.bucket}/, jobs in dynamodb/)`,
     '  Stop with Ctrl-C: in-flight stores finish and batches close first.',

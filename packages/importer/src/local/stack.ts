@@ -52,7 +52,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const s3 = await startS3rver(join(dataDir, 's3'), [bucket]);
   const pipeline = await startLocalPipeline({ s3Endpoint: s3.endpoint, bucket, s3Events: s3.server, dynamoPath: join(dataDir, 'dynamodb'), ...o.pipeline });
   const config = loadConfig([...(o.scpArgs ?? []), '--storage', `s3://${bucket}`, '--s3-endpoint', s3.endpoint, '--s3-region', 'us-east-1'], process.env);
-  const scp = await startScp(config);
+  // The console lists the batches and import jobs from the very table the pipeline writes.
+  const scp = await startScp(config, { jobs: pipeline.jobsTable });
   const endpoints: LocalStackEndpoints = {
     dicom: `${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${scp.port}`,
     aeTitle: config.aeTitle,

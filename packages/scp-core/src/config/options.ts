@@ -31,6 +31,7 @@ export interface ScpConfig {
   tlsCa: string;
   httpHost: string;
   httpPort: number;
+  consoleToken: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   metricsEmf: boolean;
 }
@@ -137,6 +138,7 @@ export const OPTIONS = [
   opt('tlsCa', '--tls-ca', 'TLS_CA', () => '', text, 'PEM CA bundle: clients must present a certificate it signed'),
   opt('httpHost', '--http-host', 'HTTP_HOST', () => '127.0.0.1', text, 'address of the health/metrics HTTP server'),
   opt('httpPort', '--http-port', 'HTTP_PORT', () => 8080, int(-1, 65535), 'health/metrics HTTP port (0 = any free port, -1 = off)'),
+  opt('consoleToken', '--console-token', 'CONSOLE_TOKEN', () => '', text, 'token the /console page and its /api need; required when --http-host is not loopback'),
   opt('logLevel', '--log-level', 'LOG_LEVEL', () => 'info' as const, oneOf('debug', 'info', 'warn', 'error', 'silent'), 'log level'),
   opt('metricsEmf', '--metrics-emf', 'METRICS_EMF', () => false, bool, 'also print metrics as CloudWatch EMF lines every 60 s'),
 ] as const;

@@ -1,6 +1,10 @@
-/** Health and metrics over HTTP: /healthz for container and load-balancer checks, /metrics for Prometheus. */
+/**
+ * Health and metrics over HTTP: /healthz for container and load-balancer checks, /metrics for
+ * Prometheus, and the local console (/console, /api/*) when one is given.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isConsolePath, type ConsoleHandler } from '../console/console-handler.ts';
 import type { ScpMetrics } from '../metrics/registry.ts';
 
 export interface HealthSource {
@@ -8,9 +12,9 @@ export interface HealthSource {
   associations(): number;
 }
 
-export function createHttpServer(metrics: ScpMetrics, health: HealthSource): http.Server {
+export function createHttpServer(metrics: ScpMetrics, health: HealthSource, consoleRoutes?: ConsoleHandler): http.Server {
   return http.createServer(async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -24,6 +28,10 @@ export function createHttpServer(metrics: ScpMetrics, health: HealthSource): htt
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(await metrics.registry.metrics());
+      return;
+    }
+    if (consoleRoutes && isConsolePath(path)) {
+      await consoleRoutes(req, res, new URL(req.url ?? '/', 'http://console'));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
-import { Association, type AssociationOptions } from '../association/association.ts';
+import { Association, statusLabel, type AssociationOptions } from '../association/association.ts';
 import type { Logger } from '../log.ts';
 import type { ScpMetrics } from '../metrics/registry.ts';
 
@@ -139,5 +139,19 @@ export class Listener {
     }
     clearTimeout(timer);
     await closed;
+  }
+
+  /** A copy of what each open connection has done so far, for the console (which never touches an association). */
+  openAssociations() {
+    return [...this.connections].map((a) => ({
+      state: a.state,
+      peerAddress: a.peerAddress,
+      callingAeTitle: a.callingAeTitle,
+      calledAeTitle: a.calledAeTitle,
+      openedAt: a.openedAt,
+      instancesStored: a.instancesStored,
+      bytesReceived: a.bytesReceived,
+      statuses: Object.fromEntries([...a.statusCounts].map(([status, n]) => [statusLabel(status), n])),
+    }));
   }
 }

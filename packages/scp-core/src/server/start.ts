@@ -5,6 +5,10 @@ import { hostname } from 'node:os';
 import { parseStorageUrl, type SinkConfig } from '@storescp/workers';
 import { BatchTracker, TimestampClock } from '../batch/batch-tracker.ts';
 import { peerAllowList, type ScpConfig } from '../config/options.ts';
+import { exposureProblem } from '../console/access.ts';
+import { createConsoleHandler } from '../console/console-handler.ts';
+import type { JobsSource } from '../console/jobs.ts';
+import { MetricsSampler } from '../console/metrics-sampler.ts';
 import { createHttpServer, listenHttp } from '../http/http-server.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startEmf } from '../metrics/emf.ts';
@@ -26,6 +30,8 @@ export interface RunningScp {
 export interface StartOverrides {
   log?: Logger;
   pool?: Partial<StorePoolOptions>;
+  /** The import jobs table, for the console's batches and jobs (the local stack passes its own). */
+  jobs?: JobsSource;
 }
 
 export function sinkConfigOf(config: ScpConfig): SinkConfig {
@@ -38,6 +44,8 @@ export function sinkConfigOf(config: ScpConfig): SinkConfig {
 }
 
 export async function startScp(config: ScpConfig, overrides: StartOverrides = {}): Promise<RunningScp> {
+  const exposure = exposureProblem(config.httpHost, config.httpPort, config.consoleToken);
+  if (exposure) throw new Error(exposure);
   const log = overrides.log ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const sink = sinkConfigOf(config);
@@ -77,8 +85,22 @@ export async function startScp(config: ScpConfig, overrides: StartOverrides = {}
   let draining = false;
   const address = await listener.listen();
   let httpAddress: AddressInfo | undefined;
-  const http = createHttpServer(metrics, { draining: () => draining, associations: () => listener.associationCount });
-  if (config.httpPort >= 0) httpAddress = await listenHttp(http, config.httpHost, config.httpPort);
+  // Sampled only while someone can look: with HTTP off there is no console to feed.
+  const sampler = new MetricsSampler(metrics);
+  const consoleRoutes = createConsoleHandler({
+    config,
+    listener,
+    metrics,
+    sampler,
+    jobs: overrides.jobs,
+    draining: () => draining,
+    ports: () => ({ dicom: address.port, http: httpAddress?.port }),
+  });
+  const http = createHttpServer(metrics, { draining: () => draining, associations: () => listener.associationCount }, consoleRoutes);
+  if (config.httpPort >= 0) {
+    httpAddress = await listenHttp(http, config.httpHost, config.httpPort);
+    sampler.start();
+  }
   const stopEmf = config.metricsEmf ? startEmf(metrics.registry, (l) => process.stdout.write(l)) : () => {};
   log.info('started', {
     aeTitle: config.aeTitle,
@@ -102,6 +124,7 @@ export async function startScp(config: ScpConfig, overrides: StartOverrides = {}
       log.info('draining', { associations: listener.associationCount, timeoutMs });
       await listener.drain(timeoutMs);
       stopEmf();
+      sampler.stop();
       http.close();
       await pool.close();
       log.info('stopped', {});
