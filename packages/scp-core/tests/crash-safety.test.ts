@@ -89,3 +89,41 @@ test('SIGTERM while 10 associations send: every acknowledged instance is stored,
   assert.deepEqual(acknowledged.filter((s) => !listed.has(s)), []);
   assert.equal(readdirSync(join(dir, '_batches', 'open')).length, 0, 'no batch left open');
 });
+
+test('SIGTERM during a 300-association load: every acknowledged instance stored, exit 0 within the bound', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scp-term300-'));
+  const scp = await spawnScp(['--storage', `file://${dir}`, '--max-associations', '400', '--drain-timeout', '20']);
+  const acknowledged: string[] = [];
+  let stopped = false;
+  let sent = 0;
+  const senders = Array.from({ length: 300 }, async () => {
+    let scu: Scu;
+    try {
+      scu = await connectScu(scp.port);
+    } catch {
+      return;
+    }
+    while (!stopped) {
+      const sop = freshUid();
+      sent++;
+      try {
+        if ((await scu.store(CT_IMAGE, sop, ctDataset({ sop }, 20_000))).status === 0) acknowledged.push(sop);
+      } catch {
+        return;
+      }
+    }
+  });
+  for (let i = 0; i < 600 && acknowledged.length < 600; i++) await new Promise((r) => setTimeout(r, 50));
+  const started = Date.now();
+  scp.child.kill('SIGTERM');
+  const code = await scp.exited;
+  const took = Date.now() - started;
+  stopped = true;
+  await Promise.all(senders);
+  assert.equal(code, 0, scp.output());
+  assert.ok(took < 25_000, `exited ${took} ms after SIGTERM (drain bound 20 s + 5 s grace)`);
+  const stored = new Set(storedFiles(dir).map((f) => f.slice(f.lastIndexOf('/') + 1, -4)));
+  const missing = acknowledged.filter((sop) => !stored.has(sop));
+  process.stdout.write(`# ${JSON.stringify({ sent, acknowledged: acknowledged.length, stored: acknowledged.length - missing.length, acknowledgedButMissing: missing.length, exitMs: took })}\n`);
+  assert.deepEqual(missing, []);
+});

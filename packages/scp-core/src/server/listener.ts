@@ -23,6 +23,9 @@ export interface ListenerOptions {
   metrics: ScpMetrics;
 }
 
+/** After the drain deadline: how long aborted associations get to close their batches. */
+const DRAIN_GRACE_MS = 5_000;
+
 export class Listener {
   private readonly server: net.Server;
   /** In accept order, so the oldest unassociated connection is found first when the cap is hit. */
@@ -135,7 +138,9 @@ export class Listener {
     if ((await Promise.race([finished, deadline])) === 'timeout') {
       this.opts.log.warn('drain.deadline', { open: this.connections.size });
       for (const a of this.connections) a.abort('draining: deadline reached', 0);
-      await finished;
+      // Closing their batches writes to storage; if storage is stuck, the sweeper closes them later.
+      const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), DRAIN_GRACE_MS).unref());
+      if ((await Promise.race([finished, grace])) === 'timeout') this.opts.log.warn('drain.batches-left-open', { open: this.connections.size });
     }
     clearTimeout(timer);
     await closed;
