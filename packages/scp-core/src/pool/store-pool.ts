@@ -114,6 +114,11 @@ export class StorePool implements StoreService, BatchWriter {
     this.metrics.bytesInFlight.set(this.budget.inFlight);
   }
 
+  /** The worker threads (operations and fault tests: a thread can be terminated to see the pool recover). */
+  get threads(): readonly import('node:worker_threads').Worker[] {
+    return this.piscina.threads;
+  }
+
   async close(): Promise<void> {
     await this.piscina.destroy();
   }

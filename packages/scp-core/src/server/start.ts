@@ -23,6 +23,7 @@ export interface RunningScp {
   metrics: ScpMetrics;
   log: Logger;
   listener: Listener;
+  pool: StorePool;
   /** Graceful: stop accepting, finish in-flight stores, close batches, stop the pool. */
   drain(timeoutMs?: number): Promise<void>;
 }
@@ -118,6 +119,7 @@ export async function startScp(config: ScpConfig, overrides: StartOverrides = {}
     metrics,
     log,
     listener,
+    pool,
     async drain(timeoutMs = config.drainTimeout * 1000) {
       if (draining) return;
       draining = true;
