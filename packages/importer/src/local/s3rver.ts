@@ -17,5 +17,14 @@ export async function startS3rver(directory: string, buckets: string[], port = 0
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const address = await server.run();
-  return { server, endpoint: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+  return {
+    server,
+    endpoint: `http://127.0.0.1:${address.port}`,
+    // Like an outage or a stop: open connections are cut, not waited for (under load they never go idle).
+    close: async () => {
+      const closing = server.close();
+      (server as unknown as { httpServer?: import('node:http').Server }).httpServer?.closeAllConnections();
+      await closing;
+    },
+  };
 }
