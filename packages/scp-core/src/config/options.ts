@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { BlockList, isIP } from 'node:net';
 import { parseStorageUrl } from '@storescp/workers';
+import { keyPairProblem, pemFileProblem, type PemKind } from '../server/tls.ts';
 
 export interface ScpConfig {
   host: string;
@@ -29,6 +30,7 @@ export interface ScpConfig {
   tlsKey: string;
   tlsCert: string;
   tlsCa: string;
+  tlsClientSubjects: string[];
   httpHost: string;
   httpPort: number;
   consoleToken: string;
@@ -109,6 +111,12 @@ const bool: Parse<boolean> = (raw) => {
 
 const text: Parse<string> = (raw) => raw;
 
+/** A certificate subject CN: printable, no comma (the list separator). */
+const commonName = (raw: string): string => {
+  if (!/^[\x20-\x7e]+$/.test(raw) || raw.includes(',')) throw new InvalidValue(`"${raw}" is not a common name (printable ASCII, no comma)`);
+  return raw;
+};
+
 function opt<K extends keyof ScpConfig>(key: K, flag: string, env: string, def: Option<K>['default'], parse: Parse<ScpConfig[K]>, help: string): Option<K> {
   return { key, flag, env, default: def, parse, help };
 }
@@ -133,9 +141,10 @@ export const OPTIONS = [
   opt('memoryBudgetMb', '--memory-budget-mb', 'MEMORY_BUDGET_MB', () => 32, int(4, 65536), 'MB of received data in flight before senders are slowed down'),
   opt('storeWaitTimeout', '--store-wait-timeout', 'STORE_WAIT_TIMEOUT', () => 30, seconds(0.01, 3600), 'seconds a C-STORE may wait for a worker before 0xA700'),
   opt('drainTimeout', '--drain-timeout', 'DRAIN_TIMEOUT', () => 25, seconds(0, 3600), 'seconds to finish in-flight C-STOREs on SIGTERM'),
-  opt('tlsKey', '--tls-key', 'TLS_KEY', () => '', text, 'PEM private key file: turns on DICOM TLS'),
+  opt('tlsKey', '--tls-key', 'TLS_KEY', () => '', text, 'PEM private key file: turns on DICOM TLS (1.2 and 1.3, BCP 195 ciphers)'),
   opt('tlsCert', '--tls-cert', 'TLS_CERT', () => '', text, 'PEM certificate chain file'),
   opt('tlsCa', '--tls-ca', 'TLS_CA', () => '', text, 'PEM CA bundle: clients must present a certificate it signed'),
+  opt('tlsClientSubjects', '--tls-client-subjects', 'TLS_CLIENT_SUBJECTS', () => [], list(commonName), 'comma-separated client certificate CNs allowed (exact match; needs --tls-ca); empty = any'),
   opt('httpHost', '--http-host', 'HTTP_HOST', () => '127.0.0.1', text, 'address of the health/metrics HTTP server'),
   opt('httpPort', '--http-port', 'HTTP_PORT', () => 8080, int(-1, 65535), 'health/metrics HTTP port (0 = any free port, -1 = off)'),
   opt('consoleToken', '--console-token', 'CONSOLE_TOKEN', () => '', text, 'token the /console page and its /api need; required when --http-host is not loopback'),
@@ -176,6 +185,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ScpConfig {
   const c = config as ScpConfig;
   if ((c.tlsKey === '') !== (c.tlsCert === '')) throw new ConfigError('--tls-key / TLS_KEY and --tls-cert / TLS_CERT must be given together');
   if (c.tlsCa && !c.tlsKey) throw new ConfigError('--tls-ca / TLS_CA needs --tls-key and --tls-cert');
+  if (c.tlsClientSubjects.length && !c.tlsCa) throw new ConfigError('--tls-client-subjects / TLS_CLIENT_SUBJECTS needs --tls-ca (without it clients send no certificate)');
+  // The files are read once the options fit together, so that a missing --tls-cert is reported as such.
+  const tlsFiles: [key: 'tlsKey' | 'tlsCert' | 'tlsCa', kind: PemKind][] = [['tlsKey', 'private key'], ['tlsCert', 'certificate'], ['tlsCa', 'CA bundle']];
+  for (const [key, kind] of tlsFiles) {
+    const problem = c[key] ? pemFileProblem(c[key], kind) : undefined;
+    const o = OPTIONS.find((x) => x.key === key)!;
+    if (problem) throw new ConfigError(`invalid ${o.flag} / ${o.env} value "${c[key]}": ${problem}`);
+  }
+  const pairProblem = c.tlsKey ? keyPairProblem(c.tlsKey, c.tlsCert) : undefined;
+  if (pairProblem) throw new ConfigError(`--tls-key / TLS_KEY and --tls-cert / TLS_CERT are not a key and its certificate: ${pairProblem}`);
   if (c.maxConnections < c.maxAssociations) throw new ConfigError(`invalid --max-connections / MAX_CONNECTIONS value "${c.maxConnections}": must be at least MaximumAssociations (${c.maxAssociations})`);
   return c;
 }

@@ -3,12 +3,12 @@
  * any PDU is read (peer CIDR allow-list, raw connection cap), counts associations against
  * MaximumAssociations, and drains on shutdown.
  */
-import { readFileSync } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
-import tls from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import { Association, statusLabel, type AssociationOptions } from '../association/association.ts';
 import type { Logger } from '../log.ts';
 import type { ScpMetrics } from '../metrics/registry.ts';
+import { clientSubjectRefusal, tlsServerOptions, type TlsSettings } from './tls.ts';
 
 export interface ListenerOptions {
   host: string;
@@ -17,7 +17,7 @@ export interface ListenerOptions {
   maxConnections: number;
   /** undefined = any peer. */
   peerAllowed?: (address: string) => boolean;
-  tls?: { key: string; cert: string; ca?: string };
+  tls?: TlsSettings;
   association: Omit<AssociationOptions, 'admit' | 'release' | 'onClose'>;
   log: Logger;
   metrics: ScpMetrics;
@@ -35,18 +35,23 @@ export class Listener {
 
   constructor(private readonly opts: ListenerOptions) {
     if (opts.tls) {
-      this.server = tls.createServer({
-        key: readFileSync(opts.tls.key),
-        cert: readFileSync(opts.tls.cert),
-        ...(opts.tls.ca ? { ca: readFileSync(opts.tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
-        minVersion: 'TLSv1.2',
-      });
-      this.server.on('connection', (socket: Socket) => this.admitConnection(socket));
-      this.server.on('secureConnection', (socket: Socket) => this.onSocket(socket));
-      this.server.on('tlsClientError', (err, socket) => {
+      const allowedSubjects = new Set(opts.tls.clientSubjects);
+      // A handshake is not yet a connection the cap can evict: bound it like an idle association
+      // (Node's default is 120 s).
+      this.server = tls.createServer({ ...tlsServerOptions(opts.tls), handshakeTimeout: opts.association.networkTimeoutMs });
+      // Node leaves the socket open after a failed handshake: one that timed out would stay forever.
+      const refuse = (socket: Socket, error: string) => {
         opts.metrics.associationsRejected.inc({ reason: 'tls' });
-        opts.log.info('tls.refused', { peer: socket.remoteAddress, error: err.message });
+        opts.log.info('tls.refused', { peer: socket.remoteAddress, error: error.trim() }); // OpenSSL's end in a newline
+        socket.destroy();
+      };
+      this.server.on('connection', (socket: Socket) => this.admitConnection(socket));
+      this.server.on('secureConnection', (socket: TLSSocket) => {
+        const refusal = clientSubjectRefusal(socket, allowedSubjects);
+        if (refusal === undefined) this.onSocket(socket);
+        else refuse(socket, refusal);
       });
+      this.server.on('tlsClientError', (err, socket) => refuse(socket, err.message));
     } else {
       this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
         if (this.admitConnection(socket)) this.onSocket(socket);

@@ -64,7 +64,7 @@ export async function startScp(config: ScpConfig, overrides: StartOverrides = {}
     maxAssociations: config.maxAssociations,
     maxConnections: config.maxConnections,
     peerAllowed: peerAllowList(config.peerCidrs),
-    ...(config.tlsKey ? { tls: { key: config.tlsKey, cert: config.tlsCert, ...(config.tlsCa ? { ca: config.tlsCa } : {}) } } : {}),
+    ...(config.tlsKey ? { tls: { key: config.tlsKey, cert: config.tlsCert, ...(config.tlsCa ? { ca: config.tlsCa } : {}), clientSubjects: config.tlsClientSubjects } } : {}),
     association: {
       policy: {
         aeTitle: config.aeTitle,
