@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeDocumentClient, makeDynamoClient } from '../../importer/src/aws/clients.ts';
 import { JobsTable, createJobsTable, startDynalite, type JobRow } from '../../importer/src/index.ts';
+import { loadConfig } from '../src/index.ts';
+import { configView } from '../src/console/config-view.ts';
 import { CT_IMAGE, connectScu, ctDataset, freshUid, startTestScp, storeOne } from './helpers.ts';
 
 const getJson = async (url: string) => {
@@ -57,7 +59,7 @@ test('/api/state shows an open association with its instances and bytes, then th
   }
 });
 
-test('/api/config shows the configuration in force and no secret: no token, no credentials in URLs, no key paths', async () => {
+test('/api/config shows the configuration in force and no secret: no token, no credentials or query in URLs', async () => {
   const secrets = ['tok-Console-Secret', 'AKIAEXAMPLEKEY', 'wJalrSecretKey', 'X-Amz-Signature', 'sig-abc'];
   const t = await startTestScp([
     '--http-port', '0',
@@ -81,6 +83,14 @@ test('/api/config shows the configuration in force and no secret: no token, no c
   } finally {
     await t.stop();
   }
+});
+
+test('the configuration view shows TLS as on or off, never the key, certificate or CA files', () => {
+  const config = { ...loadConfig(['--console-token', 'tok-Hidden'], {}), tlsKey: '/secret/key.pem', tlsCert: '/secret/cert.pem', tlsCa: '/secret/ca.pem' };
+  const view = configView(config, { dicom: 11112, http: 8080 });
+  assert.equal(view.tls, 'on, client certificate required');
+  const text = JSON.stringify(view);
+  for (const s of ['/secret/', 'tok-Hidden']) assert.ok(!text.includes(s), `${s} leaked: ${text}`);
 });
 
 const job = (jobId: string, batchId: string, study: string, submittedAt: string, extra: Partial<JobRow> = {}): JobRow => ({
