@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AssociationAborted, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
-import { allFiles, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 before(async () => {
@@ -136,4 +136,26 @@ test('an idle association is kept while its C-STORE is being stored, then timed 
   const rsp = await scu.store(CT_IMAGE, sop, ctDataset({ sop }, 20_000_000));
   assert.equal(rsp.status, 0x0000);
   await expectAbort(scu);
+});
+
+test('a flood of tiny elements before the Study/Series UIDs is 0xC000, without re-parsing megabytes', async () => {
+  // 150,000 empty LO elements (8 bytes each) in private groups 0009-0011, then the UIDs.
+  const sop = freshUid();
+  const tiny: Buffer[] = [];
+  for (let group = 0x0009; group <= 0x0011 && tiny.length < 150_000; group += 2) {
+    for (let element = 0x1000; element <= 0xffff && tiny.length < 150_000; element++) {
+      const h = Buffer.alloc(8);
+      h.writeUInt16LE(group, 0);
+      h.writeUInt16LE(element, 2);
+      h.write('LO', 4, 'latin1');
+      tiny.push(h);
+    }
+  }
+  const head = buildDataset([[0x00080016, 'UI', CT_IMAGE], [0x00080018, 'UI', sop]]);
+  const tail = buildDataset([[0x0020000d, 'UI', '1.2.3'], [0x0020000e, 'UI', '1.2.3.4']]);
+  const scu = await connectScu(t.port);
+  const rsp = await scu.store(CT_IMAGE, sop, Buffer.concat([head, ...tiny, tail]));
+  assert.equal(rsp.status, 0xc000);
+  await scu.release();
+  assert.equal(await storeOne(t.port), 0x0000);
 });

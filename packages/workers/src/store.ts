@@ -14,6 +14,11 @@ import { type Sink, StorageError } from './sinks/sink.ts';
 /** How much of the dataset is read before trying the header, and the most it may take. */
 const HEADER_PROBE = 64 * 1024;
 const MAX_HEADER = 32 * 1024 * 1024;
+/**
+ * Real datasets hold hundreds of elements before the Study/Series UIDs; a flood of tiny ones
+ * would make every retry re-parse a bigger prefix (seconds and hundreds of MB per C-STORE).
+ */
+const MAX_HEADER_ELEMENTS = 10_000;
 
 export interface StoreContext {
   sink: Sink;
@@ -75,7 +80,10 @@ async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource
   for (let chunk = await source.next(); chunk !== undefined; chunk = await source.next()) yield chunk;
 }
 
-/** Pulls chunks into `head` until the header can be read, the dataset ends, or MAX_HEADER is reached. */
+/**
+ * Pulls chunks into `head` until the header can be read, the dataset ends, or a limit is hit.
+ * Each try parses only the first `want` bytes (a chunk may hold far more), growing ×4.
+ */
 async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: string) {
   let have = 0;
   let want = HEADER_PROBE;
@@ -90,10 +98,13 @@ async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: str
       head.push(chunk);
       have += chunk.length;
     }
-    const outcome = readHeader(concatBytes(head, have), ts, ended);
+    const all = concatBytes(head, have);
+    const whole = ended && have <= want;
+    const outcome = readHeader(whole ? all : all.subarray(0, want), ts, whole);
     if (outcome.kind !== 'need-more') return outcome;
-    if (ended || want >= MAX_HEADER) return { kind: 'unreadable', reason: `no Study/Series UIDs within the first ${have} bytes` } as const;
-    want *= 4;
+    if (outcome.elements > MAX_HEADER_ELEMENTS) return { kind: 'unreadable', reason: `more than ${MAX_HEADER_ELEMENTS} elements before the Study/Series UIDs` } as const;
+    if (whole || want >= MAX_HEADER) return { kind: 'unreadable', reason: `no Study/Series UIDs within the first ${Math.min(have, want)} bytes` } as const;
+    want = Math.min(want * 4, MAX_HEADER);
   }
 }
 

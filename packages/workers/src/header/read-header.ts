@@ -20,8 +20,8 @@ export interface HeaderFields {
 
 export type HeaderOutcome =
   | { kind: 'ok'; fields: HeaderFields }
-  /** The prefix ended before group 0020 was passed: read more and try again. */
-  | { kind: 'need-more' }
+  /** The prefix ended before group 0020 was passed: read more and try again (`elements`: how many were read). */
+  | { kind: 'need-more'; elements: number }
   | { kind: 'unreadable'; reason: string };
 
 const TAGS = {
@@ -72,7 +72,7 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
     const el = elements[tag];
     if (!el) continue;
     if (el.dataOffset + el.length > bytes.length || el.length > 1024) {
-      if (!complete) return { kind: 'need-more' };
+      if (!complete) return { kind: 'need-more', elements: Object.keys(elements).length };
       return { kind: 'unreadable', reason: `element ${tag} runs past the end of the dataset` };
     }
     fields[name] = asString(bytes, el.dataOffset, el.length);
@@ -84,7 +84,7 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
     const tag = parseInt(key.slice(1), 16);
     if (tag > lastTag) lastTag = tag;
   }
-  if (stoppedEarly && !complete && lastTag <= LAST_NEEDED) return { kind: 'need-more' };
+  if (stoppedEarly && !complete && lastTag <= LAST_NEEDED) return { kind: 'need-more', elements: Object.keys(elements).length };
   if (Object.keys(elements).length === 0) return { kind: 'unreadable', reason: 'no DICOM elements could be read' };
   return { kind: 'ok', fields };
 }
