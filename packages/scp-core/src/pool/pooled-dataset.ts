@@ -112,6 +112,9 @@ export class PooledDataset implements IncomingDataset {
       port2 = channel.port2;
       this.port.on('message', (m: StreamAck) => this.giveBack(m.bytes));
     }
+    // What goes with the task is the worker's from now on: only port chunks wait for acks (else a
+    // dataset that buffered past its window while waiting would pause itself for good).
+    this.giveBack(data.reduce((n, d) => n + d.length, 0));
     const task: StoreTask = { ...this.request, data, ...(port2 ? { port: port2 } : {}) };
     const transfer: TransferListItem[] = [...data.map((d) => d.buffer as ArrayBuffer), ...(port2 ? [port2] : [])];
     this.pool.run(task, transfer).then(
