@@ -19,10 +19,10 @@ RUN npx -y pnpm@12.21.0 install --frozen-lockfile --filter "@storescp/scp-core..
 COPY tsconfig.json ./
 COPY packages/workers/ packages/workers/
 COPY packages/scp-core/ packages/scp-core/
-# piscina is the one package not bundled (it loads its own worker file): it is pinned as scp-core pins it.
+# Not bundled: piscina (it loads its own worker file) and uplot (served to the console as a file); pinned as scp-core pins them.
 RUN npx -y pnpm@12.21.0 --filter @storescp/scp-core build \
  && mkdir /out && cp -r packages/scp-core/dist /out/dist \
- && node -e "const p=require('./packages/scp-core/package.json');require('fs').writeFileSync('/out/package.json',JSON.stringify({name:'storescp',private:true,type:'module',dependencies:{piscina:p.dependencies.piscina}}))"
+ && node -e "const p=require('./packages/scp-core/package.json');require('fs').writeFileSync('/out/package.json',JSON.stringify({name:'storescp',private:true,type:'module',dependencies:{piscina:p.dependencies.piscina,uplot:p.dependencies.uplot}}))"
 
 FROM node:22-slim
 ENV NODE_ENV=production
