@@ -13,6 +13,7 @@ import {
   type BatchRef,
   type ManifestInstance,
   type OpenMarker,
+  parseInstanceKey,
   type StoreResult,
 } from '@storescp/workers';
 import type { Logger } from '../log.ts';
@@ -39,8 +40,13 @@ interface Batch {
   ref: BatchRef;
   openedAt: string;
   datePaths: Set<string>;
-  /** By key: the same instance sent twice in a batch lands on one key, and is listed once. */
-  instances: Map<string, ManifestInstance>;
+  /**
+   * By key: the same instance sent twice in a batch lands on one key, and is listed once. Kept
+   * compact (a batch may hold 5,000 per association): the UIDs are in the key, and the few
+   * distinct SOP classes and study dates are shared strings.
+   */
+  instances: Map<string, StoredEntry>;
+  shared: Map<string, string>;
   bytes: number;
   assigned: number;
   inFlight: number;
@@ -48,6 +54,12 @@ interface Batch {
   marker: Promise<void>;
   rotated: boolean;
   closed: boolean;
+}
+
+interface StoredEntry {
+  size: number;
+  sopClassUid: string;
+  studyDate: string;
 }
 
 export interface BatchTrackerDeps {
@@ -81,6 +93,7 @@ export class BatchTracker {
         openedAt: new Date().toISOString(),
         datePaths: new Set(),
         instances: new Map(),
+        shared: new Map(),
         bytes: 0,
         assigned: 0,
         inFlight: 0,
@@ -105,15 +118,8 @@ export class BatchTracker {
     try {
       if (result.status !== Status.Success) return result;
       b.bytes -= b.instances.get(result.key)?.size ?? 0;
-      b.instances.set(result.key, {
-        key: result.key,
-        sopInstanceUid: result.sopInstanceUid,
-        seriesInstanceUid: result.seriesInstanceUid,
-        studyInstanceUid: result.studyInstanceUid,
-        sopClassUid: result.sopClassUid,
-        studyDate: result.studyDate,
-        size: result.size,
-      });
+      const share = (v: string) => b.shared.get(v) ?? (b.shared.set(v, v), v);
+      b.instances.set(result.key, { size: result.size, sopClassUid: share(result.sopClassUid), studyDate: share(result.studyDate) });
       b.bytes += result.size;
       if (!b.datePaths.has(result.datePath)) {
         if (b.datePaths.size === 0) this.deps.metrics.batchesOpened.inc();
@@ -167,7 +173,7 @@ export class BatchTracker {
       closedAt: new Date().toISOString(),
       closedBy: 'scp',
       reason,
-      instances: [...b.instances.values()],
+      instances: [...b.instances].map(([key, e]) => manifestEntry(this.deps.prefix, key, e)),
     };
     try {
       await this.deps.writer.closeBatch(manifest);
@@ -178,4 +184,17 @@ export class BatchTracker {
       this.deps.log.error('batch.close-failed', { batchId: b.ref.batchId, error: String((err as Error)?.message ?? err) });
     }
   }
+}
+
+function manifestEntry(prefix: string, key: string, e: StoredEntry): ManifestInstance {
+  const k = parseInstanceKey(prefix, key)!;
+  return {
+    key,
+    sopInstanceUid: k.sopInstanceUid,
+    seriesInstanceUid: k.seriesInstanceUid,
+    studyInstanceUid: k.studyInstanceUid,
+    sopClassUid: e.sopClassUid,
+    studyDate: e.studyDate,
+    size: e.size,
+  };
 }
