@@ -1,5 +1,6 @@
 export * from './contracts.ts';
 export * from './batch/layout.ts';
+export type { ImportJobStatus, FailedFile, JobRow } from './import-jobs.ts';
 export { parseStorageUrl, type StorageLocation } from './sinks/storage-url.ts';
 export { createSink } from './sinks/create-sink.ts';
 export type { Sink, Body } from './sinks/sink.ts';

@@ -11,44 +11,12 @@ import {
   paginateScan,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ImportJobStatus } from '../pipeline/types.ts';
+import type { FailedFile, JobRow } from '@storescp/workers';
+
+export type { FailedFile, JobRow };
 
 export const DEFAULT_JOBS_TABLE_NAME = 'DicomImportJobTable';
 export const STUDY_INDEX_NAME = 'studyInstanceUID-index';
-
-export interface FailedFile {
-  inputFile: string;
-  exceptionType: string;
-  message: string;
-}
-
-/** The seeds' attributes (all String), then DESIGN.md's additions. */
-export interface JobRow {
-  jobId: string;
-  jobStatus: ImportJobStatus;
-  submittedAt: string;
-  inputS3Uri: string;
-  outputS3Uri: string;
-  datastoreId: string;
-  dataAccessRoleArn: string;
-  studyDate: string;
-  studyInstanceUID: string;
-  seriesInstanceUID?: string;
-  sopInstanceUID?: string;
-  /** "" until the job ends. */
-  endedAt: string;
-  message: string;
-  batchId: string;
-  instanceCount: number;
-  bytes: number;
-  numberOfScannedFiles?: number;
-  numberOfImportedFiles?: number;
-  numberOfFilesWithCustomerError?: number;
-  numberOfFilesWithServerError?: number;
-  /** At most MAX_FAILED_FILES entries; failedFilesTruncated says when more failed. */
-  failedFiles?: FailedFile[];
-  failedFilesTruncated?: boolean;
-}
 
 export type JobRowUpdate = Partial<Omit<JobRow, 'jobId'>>;
 

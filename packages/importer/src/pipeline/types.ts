@@ -29,7 +29,9 @@ export interface PreparedJob extends ImportJobSpec {
   listedBytes: number;
 }
 
-export type ImportJobStatus = 'SUBMITTED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+import type { ImportJobStatus } from '@storescp/workers';
+
+export type { ImportJobStatus };
 
 /** StartImportJob's answer, and the state CheckStatus reads and returns on each poll. */
 export interface StartedJob extends PreparedJob {

@@ -1,42 +1,20 @@
 /**
  * The import jobs the console lists. scp-core cannot depend on packages/importer (it depends on
- * us), so the source is described by shape: the importer's JobsTable satisfies it as it is.
+ * us), so the source is described by shape: the importer's JobsTable satisfies it as it is. The
+ * row type is the shared one from workers.
  */
-export interface FailedFileRow {
-  inputFile: string;
-  exceptionType: string;
-  message: string;
-}
-
-/** The jobs-table attributes the console reads (DESIGN.md "Jobs table"). */
-export interface JobRowLike {
-  jobId: string;
-  jobStatus: string;
-  submittedAt: string;
-  endedAt: string;
-  message: string;
-  batchId: string;
-  studyInstanceUID: string;
-  instanceCount: number;
-  bytes: number;
-  numberOfScannedFiles?: number;
-  numberOfImportedFiles?: number;
-  numberOfFilesWithCustomerError?: number;
-  numberOfFilesWithServerError?: number;
-  failedFiles?: FailedFileRow[];
-  failedFilesTruncated?: boolean;
-}
+import type { JobRow } from '@storescp/workers';
 
 export interface JobsSource {
   /** Newest first. */
-  recent(limit: number): Promise<JobRowLike[]>;
-  queryByStudy(studyInstanceUID: string): Promise<JobRowLike[]>;
+  recent(limit: number): Promise<JobRow[]>;
+  queryByStudy(studyInstanceUID: string): Promise<JobRow[]>;
 }
 
 export type JobView = ReturnType<typeof jobView>;
 
 /** Only what the page shows: rows also hold the data-access role ARN and bucket URIs, which it has no use for. */
-export function jobView(r: JobRowLike) {
+export function jobView(r: JobRow) {
   return {
     jobId: r.jobId,
     jobStatus: r.jobStatus,
@@ -63,7 +41,7 @@ export interface BatchView {
 }
 
 /** Groups newest-first jobs by the batch (association) that produced them, newest batch first. */
-export function batchesOf(rows: JobRowLike[]): BatchView[] {
+export function batchesOf(rows: JobRow[]): BatchView[] {
   const batches = new Map<string, BatchView>();
   for (const row of rows) {
     const batch = batches.get(row.batchId) ?? { batchId: row.batchId, submittedAt: row.submittedAt, jobs: [] };
