@@ -18,7 +18,7 @@ const scpCoreCodecsOnly: Plugin = {
     b.onLoad({ filter: /.*/, namespace: 'scp-core' }, () => ({
       resolveDir: scpCoreSrc,
       loader: 'ts',
-      contents: `export * from './pdu/index.ts';\nexport { encodeCommand, decodeCommand, CommandField } from './dimse/command.ts';\n`,
+      contents: `export * from './pdu/index.ts';\nexport { encodeCommand, decodeCommand, CommandField } from './dimse/command.ts';\nexport { VERIFICATION_SOP_CLASS, TransferSyntax } from './acse/uids.ts';\n`,
     }));
   },
 };

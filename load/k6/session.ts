@@ -8,7 +8,7 @@
 import { check } from 'k6';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import net from 'k6/x/net';
-import { VERIFICATION_SOP_CLASS, IMPLICIT_VR_LITTLE_ENDIAN } from '../src/protocol/association.ts';
+import { TransferSyntax, VERIFICATION_SOP_CLASS } from '@storescp/scp-core';
 import { associateOverNetSocket } from '../src/protocol/xk6-net-transport.ts';
 import { SyntheticSource } from '../src/synthetic/in-memory.ts';
 import { CT_IMAGE_STORAGE, EXPLICIT_VR_LITTLE_ENDIAN, MULTIFRAME_GRAYSCALE_WORD_SC, framesFor } from '../src/synthetic/instances.ts';
@@ -44,7 +44,7 @@ export async function storeSession(): Promise<void> {
         maxPduLength: 262144,
         proposals: [
           { abstractSyntax: sopClass, transferSyntax: EXPLICIT_VR_LITTLE_ENDIAN },
-          { abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntax: IMPLICIT_VR_LITTLE_ENDIAN },
+          { abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntax: TransferSyntax.ImplicitVRLittleEndian },
         ],
       },
     );

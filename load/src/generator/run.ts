@@ -2,7 +2,8 @@
  * The load run: N associations in parallel, each sending one C-STORE at a time (like storescu)
  * until the budget (instances in total, per association, or a duration) is spent.
  */
-import { IMPLICIT_VR_LITTLE_ENDIAN, VERIFICATION_SOP_CLASS, type ContextProposal } from '../protocol/association.ts';
+import { TransferSyntax, VERIFICATION_SOP_CLASS } from '@storescp/scp-core';
+import type { ContextProposal } from '../protocol/association.ts';
 import { openAssociation, type OpenAssociation, type Target } from './connect.ts';
 import type { InstanceSource } from './sources.ts';
 import { RunStats, isSuccess, percentiles } from './stats.ts';
@@ -40,7 +41,7 @@ export interface LoadResult {
 }
 
 /** Verification is proposed too, so the same association can answer a C-ECHO. */
-export const withVerification = (proposals: ContextProposal[]): ContextProposal[] => [...proposals, { abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntax: IMPLICIT_VR_LITTLE_ENDIAN }];
+export const withVerification = (proposals: ContextProposal[]): ContextProposal[] => [...proposals, { abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntax: TransferSyntax.ImplicitVRLittleEndian }];
 
 /** Runs at most `limit` of the tasks at once. */
 export async function limited<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {

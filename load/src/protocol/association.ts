@@ -14,6 +14,8 @@ import {
   DICOM_APPLICATION_CONTEXT,
   PduReader,
   PduType,
+  TransferSyntax,
+  VERIFICATION_SOP_CLASS,
   decodeCommand,
   encodeCommand,
   encodePdu,
@@ -26,8 +28,6 @@ import {
 import { concat } from '../synthetic/elements.ts';
 import type { OutgoingInstance } from '../synthetic/in-memory.ts';
 
-export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
-export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 
 /** One (SOP class, transfer syntax) pair per presentation context, so the dataset is sent as it is. */
 export interface ContextProposal {
@@ -168,7 +168,7 @@ export class Association {
   }
 
   echo(): Promise<number> {
-    const pcId = this.contextId(VERIFICATION_SOP_CLASS, IMPLICIT_VR_LITTLE_ENDIAN);
+    const pcId = this.contextId(VERIFICATION_SOP_CLASS, TransferSyntax.ImplicitVRLittleEndian);
     const command = encodeCommand({ commandField: CommandField.CEchoRq, messageId: this.nextMessageId(), affectedSopClassUid: VERIFICATION_SOP_CLASS, hasDataset: false });
     return this.request(() => this.writePdvs(pcId, true, [command], command.length));
   }

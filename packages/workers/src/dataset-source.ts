@@ -15,7 +15,6 @@ export class DatasetSource {
   private readonly queue: StreamMessage[] = [];
   private wake: (() => void) | undefined;
   private ended: boolean;
-  private abortReason: string | undefined;
 
   constructor(data: Uint8Array[], private readonly port: MessagePort | undefined) {
     this.inline = [...data];
@@ -24,15 +23,6 @@ export class DatasetSource {
       this.queue.push(m);
       this.wake?.();
     });
-  }
-
-  /** True when everything has been received (the whole dataset is what `next` will return). */
-  get complete(): boolean {
-    return this.ended || this.queue.some((m) => m.type === 'end');
-  }
-
-  get aborted(): string | undefined {
-    return this.abortReason;
   }
 
   /** The next chunk, undefined at the end; throws DatasetAborted if the peer went away. */
@@ -50,7 +40,6 @@ export class DatasetSource {
           this.ended = true;
           return undefined;
         }
-        this.abortReason = m.reason;
         throw new DatasetAborted(m.reason);
       }
       if (this.ended) return undefined;

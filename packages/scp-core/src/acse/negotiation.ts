@@ -16,7 +16,8 @@ import {
   RejectSource,
   RejectUserReason,
 } from '../pdu/types.ts';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, IMPORTABLE_TRANSFER_SYNTAXES, VERIFICATION_SOP_CLASS, isStorageSopClass, TransferSyntax } from './uids.ts';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '@storescp/workers';
+import { IMPORTABLE_TRANSFER_SYNTAXES, VERIFICATION_SOP_CLASS, isStorageSopClass, TransferSyntax } from './uids.ts';
 
 export interface NegotiationPolicy {
   aeTitle: string;

@@ -57,4 +57,3 @@ export const IMPORTABLE_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set([
   '1.2.840.10008.1.2.4.108', // HEVC/H.265 Main 10 Profile
 ]);
 
-export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '@storescp/workers';

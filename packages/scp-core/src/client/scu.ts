@@ -9,6 +9,7 @@ import { encodePdu, decodePdu, pdataHeader } from '../pdu/codec.ts';
 import { dataView } from '../pdu/bytes.ts';
 import { DICOM_APPLICATION_CONTEXT, PduType, type AssociateAc, type AssociateRj, type Pdu, type PresentationContextRq } from '../pdu/types.ts';
 import { CommandField, decodeCommand, encodeCommand, type Command } from '../dimse/command.ts';
+import { VERIFICATION_SOP_CLASS } from '../acse/uids.ts';
 
 export interface ScuOptions {
   host: string;
@@ -111,8 +112,8 @@ export class Scu {
   }
 
   async echo(): Promise<number> {
-    const ctx = this.contextFor('1.2.840.10008.1.1');
-    this.sendCommand(ctx.id, { commandField: CommandField.CEchoRq, messageId: ++this.messageId, affectedSopClassUid: '1.2.840.10008.1.1', hasDataset: false });
+    const ctx = this.contextFor(VERIFICATION_SOP_CLASS);
+    this.sendCommand(ctx.id, { commandField: CommandField.CEchoRq, messageId: ++this.messageId, affectedSopClassUid: VERIFICATION_SOP_CLASS, hasDataset: false });
     return (await this.nextCommand()).status ?? -1;
   }
 
