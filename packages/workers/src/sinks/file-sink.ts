@@ -2,8 +2,13 @@
  * The embedded default sink: a directory. Objects are written to a hidden temporary name in
  * their final directory, fsynced, renamed into place, and the directory fsynced, so a crash at
  * any moment leaves either the whole object under its key or nothing there.
+ *
+ * Speed: this runs in a worker thread, whose only job is this, so every call is synchronous: an
+ * async one costs a libuv thread-pool round trip (and that pool has 4 threads for the process),
+ * and a 0.5 MB instance made ten of them, about 0.4 ms of its latency. On a disk the fsyncs then
+ * hold the worker thread; more worker threads (--worker-threads) overlap them.
  */
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Body, type Sink, StorageError } from './sink.ts';
@@ -25,9 +30,9 @@ export class FileSink implements Sink {
     return path;
   }
 
-  private async ensureDir(dir: string): Promise<void> {
+  private ensureDir(dir: string): void {
     if (this.madeDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     this.madeDirs.add(dir);
   }
 
@@ -36,23 +41,24 @@ export class FileSink implements Sink {
     const dir = dirname(path);
     const temp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
     let size = 0;
+    let fd: number | undefined;
     try {
-      await this.ensureDir(dir);
-      const fh = await open(temp, 'w');
-      try {
-        for await (const chunk of body) {
-          await fh.write(chunk);
-          size += chunk.length;
-        }
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      await rename(temp, path);
-      await syncDir(dir);
+      this.ensureDir(dir);
+      fd = openSync(temp, 'w');
+      for await (const chunk of body) size += writeAll(fd, chunk);
+      fdatasyncSync(fd);
+      closeSync(fd);
+      fd = undefined;
+      renameSync(temp, path);
+      syncDirectory(dir);
       return { size };
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => {});
+      try {
+        if (fd !== undefined) closeSync(fd);
+        rmSync(temp, { force: true });
+      } catch {
+        // the write's own error is the one to report
+      }
       if (err instanceof StorageError || !(err instanceof Error) || !('code' in err)) throw err;
       throw new StorageError(`writing ${key}: ${err.message}`);
     }
@@ -63,16 +69,22 @@ export class FileSink implements Sink {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    rmSync(this.pathOf(key), { force: true });
   }
 }
 
 /** Makes a rename durable: the new directory entry reaches the disk. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    fsyncSync(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
+}
+
+/** write(2) may write less than asked (a full disk reports ENOSPC on the next call). */
+function writeAll(fd: number, chunk: Uint8Array): number {
+  for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
+  return chunk.length;
 }
