@@ -39,22 +39,34 @@ export interface StoreTask {
   affectedSopClassUid: string;
   affectedSopInstanceUid: string;
   transferSyntaxUid: string;
-  /** Chunks received so far (all of them when `port` is absent). */
+  /**
+   * Chunks received so far (all of them when `port` is absent): each a view of its own staging
+   * ArrayBuffer, transferred here and returned with the outcome.
+   */
   data: Uint8Array[];
   /** Remaining chunks arrive as StreamMessage; the worker acks consumed bytes on the same port. */
   port?: import('node:worker_threads').MessagePort;
 }
 
-/** Main thread -> worker on a StoreTask port. */
+/** Main thread -> worker on a StoreTask port. A chunk's staging buffer goes back with its ack. */
 export type StreamMessage =
   | { type: 'chunk'; data: Uint8Array }
   | { type: 'end' }
   | { type: 'abort'; reason: string };
 
-/** Worker -> main thread on a StoreTask port: bytes taken off the queue (for the backpressure budget). */
+/** Worker -> main thread on a StoreTask port, one per chunk: done with it, here is its staging buffer. */
 export interface StreamAck {
   type: 'ack';
   bytes: number;
+  stage: ArrayBuffer;
+}
+
+/** What a store task returns: its result, and the staging buffers that came with the task. */
+export interface StoreOutcome {
+  result: StoreResult;
+  /** Seconds the sink took (for the storage latency metric); absent when nothing was written. */
+  storageSeconds?: number;
+  stages: ArrayBuffer[];
 }
 
 /** DIMSE statuses the store path produces (PS3.4 B.2.3, PS3.7 C). */

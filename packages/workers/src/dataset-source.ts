@@ -1,7 +1,9 @@
 /**
  * The worker's view of one incoming dataset: the chunks that came with the task, then those
- * arriving on its MessagePort. Each chunk taken is acknowledged so the main thread can release
- * its backpressure budget; at most one chunk per store is held here at a time.
+ * arriving on its MessagePort. Each chunk is the main thread's staging buffer, transferred: one
+ * that came with the task is returned with the outcome; one from the port is valid only until
+ * the next call to next(), which sends it back with its ack (the main thread reuses it and
+ * releases its backpressure budget). keep() gives a chunk that outlives that.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { StreamAck, StreamMessage } from './contracts.ts';
@@ -12,12 +14,15 @@ export class DatasetAborted extends Error {
 
 export class DatasetSource {
   private readonly inline: Uint8Array[];
+  private inlineAt = 0;
   private readonly queue: StreamMessage[] = [];
   private wake: (() => void) | undefined;
   private ended: boolean;
+  /** The port chunk last returned, acknowledged on the next call. */
+  private lent: Uint8Array | undefined;
 
   constructor(data: Uint8Array[], private readonly port: MessagePort | undefined) {
-    this.inline = [...data];
+    this.inline = data;
     this.ended = port === undefined;
     port?.on('message', (m: StreamMessage) => {
       this.queue.push(m);
@@ -27,15 +32,12 @@ export class DatasetSource {
 
   /** The next chunk, undefined at the end; throws DatasetAborted if the peer went away. */
   async next(): Promise<Uint8Array | undefined> {
-    const local = this.inline.shift();
-    if (local) return local;
+    if (this.inlineAt < this.inline.length) return this.inline[this.inlineAt++];
+    this.giveBack();
     for (;;) {
       const m = this.queue.shift();
       if (m) {
-        if (m.type === 'chunk') {
-          this.port!.postMessage({ type: 'ack', bytes: m.data.length } satisfies StreamAck);
-          return m.data;
-        }
+        if (m.type === 'chunk') return (this.lent = m.data);
         if (m.type === 'end') {
           this.ended = true;
           return undefined;
@@ -48,6 +50,11 @@ export class DatasetSource {
     }
   }
 
+  /** A chunk valid until the task settles: port chunks are copied, the others are already. */
+  keep(chunk: Uint8Array): Uint8Array {
+    return chunk === this.lent ? chunk.slice() : chunk;
+  }
+
   /** Reads and drops the rest (a rejected instance must still be received in full). */
   async drain(): Promise<void> {
     while ((await this.next()) !== undefined);
@@ -55,5 +62,12 @@ export class DatasetSource {
 
   close(): void {
     this.port?.close();
+  }
+
+  private giveBack(): void {
+    if (!this.lent) return;
+    const stage = this.lent.buffer as ArrayBuffer;
+    this.port!.postMessage({ type: 'ack', bytes: this.lent.length, stage } satisfies StreamAck, [stage]);
+    this.lent = undefined;
   }
 }

@@ -3,15 +3,20 @@
  * main thread runs by name.
  */
 import { workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { manifestKey, openMarkerKey, type BatchManifest, type OpenMarker } from './batch/layout.ts';
-import type { SinkConfig, StoreTask } from './contracts.ts';
+import type { SinkConfig, StoreOutcome, StoreTask } from './contracts.ts';
 import { createSink } from './sinks/create-sink.ts';
 import { storeInstance } from './store.ts';
 
 const ctx = await createSink((workerData as { sink: SinkConfig }).sink);
 
-export function store(task: StoreTask) {
-  return storeInstance(task, ctx);
+/** The task's staging buffers go back (transferred) with the result, for reuse. */
+export async function store(task: StoreTask) {
+  const { storageSeconds, ...result } = await storeInstance(task, ctx);
+  const stages = task.data.map((d) => d.buffer as ArrayBuffer);
+  const outcome: StoreOutcome = { result, stages, ...(storageSeconds !== undefined ? { storageSeconds } : {}) };
+  return move({ [transferableSymbol]: stages, [valueSymbol]: outcome });
 }
 
 export async function writeOpenMarker(marker: OpenMarker): Promise<void> {

@@ -95,7 +95,7 @@ async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: str
         ended = true;
         break;
       }
-      head.push(chunk);
+      head.push(source.keep(chunk));
       have += chunk.length;
     }
     const all = concatBytes(head, have);

@@ -16,12 +16,15 @@ export class ByteBudget {
     private readonly lowWater: number,
   ) {}
 
-  take(bytes: number, flow: FlowControl, running: boolean): void {
+  /** Counts received bytes; true when past the high-water mark. */
+  take(bytes: number, flow: FlowControl, running: boolean): boolean {
     this.inFlight += bytes;
-    if (!running && this.inFlight > this.highWater && !this.paused.has(flow)) {
+    const over = this.inFlight > this.highWater;
+    if (!running && over && !this.paused.has(flow)) {
       this.paused.add(flow);
       flow.pause('budget');
     }
+    return over;
   }
 
   give(bytes: number): void {

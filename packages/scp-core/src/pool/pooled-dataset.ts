@@ -1,10 +1,14 @@
 /**
- * One C-STORE's dataset on its way to a worker. Fragments are copied once into staging buffers
- * of `stageBytes` (their own ArrayBuffers, so they transfer to the worker without another
- * copy). It asks for a worker slot one event-loop turn after its command: a dataset that arrived
- * whole by then goes with its task, a larger one streams the rest over a MessagePort,
- * acknowledged per chunk. So every dataset is either running or waiting under the bounded wait,
- * and none can hold budget bytes without a deadline.
+ * One C-STORE's dataset on its way to a worker. Fragments are copied once into the pool's
+ * reusable stages, which are transferred to the worker. A dataset of up to WHOLE_BYTES goes whole
+ * with its task: one message, no port. A larger one asks for a worker slot once it passes that
+ * size (or at once when the byte budget runs out), and then streams the rest over a
+ * MessagePort, each chunk acknowledged once the worker is done with it. So a dataset holds at
+ * most WHOLE_BYTES before it is running or waiting under the bounded wait, and none can hold
+ * budget bytes the pool cannot reclaim.
+ *
+ * A stage sent with the task comes back with its result; a streamed one with its ack; one never
+ * sent goes back to the pool when the dataset ends without a worker.
  */
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { Status, type StoreResult, type StoreTask, type StreamAck, type StreamMessage } from '@storescp/workers/contracts';
@@ -13,16 +17,19 @@ import type { StorePool } from './store-pool.ts';
 
 type State = 'buffering' | 'waiting' | 'running' | 'done';
 
-/** A running dataset may be this many staging buffers ahead of its worker before its socket waits. */
-const WINDOW_STAGES = 4;
+/** Datasets up to this size (most CT, MR, CR instances) are sent whole, in one message. */
+const WHOLE_BYTES = 1024 * 1024;
+/** A running dataset may be this far ahead of its worker before its socket waits. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
 
 export class PooledDataset implements IncomingDataset {
   readonly result: Promise<StoreResult>;
   private resolveResult!: (r: StoreResult) => void;
   private state: State = 'buffering';
   private ended = false;
-  private staging: Buffer | undefined;
+  private staging: Uint8Array | undefined;
   private stagingFill = 0;
+  /** Filled stages (views of their used part) not yet given to the worker. */
   private ready: Uint8Array[] = [];
   private port: MessagePort | undefined;
   /** Budget bytes this dataset holds; given back as the worker acks them, the rest at the end. */
@@ -38,29 +45,27 @@ export class PooledDataset implements IncomingDataset {
     private readonly flow: FlowControl,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
-    // Fragments that arrived with the command are read in this turn; then it queues.
-    setImmediate(() => {
-      if (this.state === 'buffering') this.enqueue();
-    });
   }
 
   write(chunk: Uint8Array): void {
     if (this.state === 'done') return;
-    this.pool.budget.take(chunk.length, this.flow, this.state === 'running');
+    const overBudget = this.pool.budget.take(chunk.length, this.flow, this.state === 'running');
     this.held += chunk.length;
-    if (this.state === 'running' && !this.windowPaused && this.held > this.pool.options.stageBytes * WINDOW_STAGES) {
-      this.windowPaused = true;
-      this.flow.pause('window');
-    }
-    const size = this.pool.options.stageBytes;
+    const size = this.pool.stages.stageBytes;
     let p = 0;
     while (p < chunk.length) {
-      this.staging ??= Buffer.allocUnsafeSlow(size);
+      this.staging ??= this.pool.stages.acquire();
       const n = Math.min(size - this.stagingFill, chunk.length - p);
       this.staging.set(chunk.subarray(p, p + n), this.stagingFill);
       this.stagingFill += n;
       p += n;
       if (this.stagingFill === size) this.flushStaging();
+    }
+    if (this.state === 'buffering') {
+      if (overBudget || this.held > WHOLE_BYTES) this.enqueue();
+    } else if (this.state === 'running' && !this.windowPaused && this.held > WINDOW_BYTES) {
+      this.windowPaused = true;
+      this.flow.pause('window');
     }
   }
 
@@ -87,7 +92,7 @@ export class PooledDataset implements IncomingDataset {
 
   private flushStaging(): void {
     if (!this.staging || this.stagingFill === 0) return;
-    this.ready.push(new Uint8Array(this.staging.buffer, this.staging.byteOffset, this.stagingFill));
+    this.ready.push(this.staging.subarray(0, this.stagingFill));
     this.staging = undefined;
     this.stagingFill = 0;
     if (this.state === 'running') this.sendReady();
@@ -110,7 +115,7 @@ export class PooledDataset implements IncomingDataset {
       const channel = new MessageChannel();
       this.port = channel.port1;
       port2 = channel.port2;
-      this.port.on('message', (m: StreamAck) => this.giveBack(m.bytes));
+      this.port.on('message', (m: StreamAck) => this.onAck(m));
     }
     // What goes with the task is the worker's from now on: only port chunks wait for acks (else a
     // dataset that buffered past its window while waiting would pause itself for good).
@@ -137,8 +142,6 @@ export class PooledDataset implements IncomingDataset {
 
   /** Answer without storing; the answer waits for the last fragment, as DIMSE expects. */
   reject(status: StoreResult['status'], comment: string): void {
-    this.ready = [];
-    this.staging = undefined;
     this.finish({ status, comment } as StoreResult);
   }
 
@@ -151,25 +154,40 @@ export class PooledDataset implements IncomingDataset {
     this.port?.postMessage(m, transfer);
   }
 
+  private onAck(m: StreamAck): void {
+    this.pool.stages.recycle(m.stage);
+    this.giveBack(m.bytes);
+  }
+
   private giveBack(bytes: number): void {
     const n = Math.min(bytes, this.held);
     this.held -= n;
     this.pool.budget.give(n);
-    if (this.windowPaused && this.held <= (this.pool.options.stageBytes * WINDOW_STAGES) / 2) {
+    if (this.windowPaused && this.held <= WINDOW_BYTES / 2) {
       this.windowPaused = false;
       this.flow.resume('window');
     }
+  }
+
+  /** Stages never sent go back to the pool (the worker returns the others). */
+  private recycleUnsent(): void {
+    for (const data of this.ready) this.pool.stages.recycle(data.buffer as ArrayBuffer);
+    if (this.staging) this.pool.stages.recycle(this.staging.buffer as ArrayBuffer);
+    this.ready = [];
+    this.staging = undefined;
+    this.stagingFill = 0;
   }
 
   private finish(result: StoreResult): void {
     clearTimeout(this.waitTimer);
     const wasRunning = this.state === 'running';
     this.state = 'done';
+    this.port?.close();
+    this.port = undefined;
+    this.recycleUnsent();
     this.giveBack(this.held);
     // Whatever is left of the dataset must still be read (and dropped) to reach its end.
     this.pool.budget.release(this.flow);
-    this.port?.close();
-    this.port = undefined;
     if (wasRunning) this.pool.releaseSlot();
     if (this.ended) this.resolveResult(result);
     else this.earlyResult = result;

@@ -7,13 +7,14 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { TransferListItem } from 'node:worker_threads';
-import { POOL_WORKER_URL, Status, type BatchManifest, type OpenMarker, type SinkConfig, type StoreResult, type StoreTask } from '@storescp/workers';
+import { POOL_WORKER_URL, Status, type BatchManifest, type OpenMarker, type SinkConfig, type StoreOutcome, type StoreResult, type StoreTask } from '@storescp/workers';
 import type { FlowControl, IncomingDataset, StoreRequest, StoreService } from '../services/store-service.ts';
 import type { BatchWriter } from '../batch/batch-tracker.ts';
 import type { Logger } from '../log.ts';
 import type { ScpMetrics } from '../metrics/registry.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { PooledDataset } from './pooled-dataset.ts';
+import { StagePool } from './stage-pool.ts';
 
 export interface StorePoolOptions {
   sink: SinkConfig;
@@ -24,6 +25,7 @@ export interface StorePoolOptions {
   budgetBytes: number;
   maxWaiting: number;
   waitTimeoutMs: number;
+  /** Size of one staging buffer (datasets are copied into these on the main thread). */
   stageBytes: number;
 }
 
@@ -34,11 +36,12 @@ export const defaultPoolOptions = (sink: SinkConfig): StorePoolOptions => ({
   budgetBytes: 64 * 1024 * 1024,
   maxWaiting: 1000,
   waitTimeoutMs: 30_000,
-  stageBytes: 1024 * 1024,
+  stageBytes: 256 * 1024,
 });
 
 export class StorePool implements StoreService, BatchWriter {
   readonly budget: ByteBudget;
+  readonly stages: StagePool;
   private readonly piscina: Piscina;
   private readonly maxRunning: number;
   private running = 0;
@@ -50,6 +53,7 @@ export class StorePool implements StoreService, BatchWriter {
     private readonly metrics: ScpMetrics,
   ) {
     this.budget = new ByteBudget(options.budgetBytes, options.budgetBytes / 2);
+    this.stages = new StagePool(options.stageBytes, Math.ceil(options.budgetBytes / options.stageBytes));
     this.maxRunning = options.threads * options.tasksPerThread;
     this.piscina = new Piscina({
       filename: POOL_WORKER_URL.href,
@@ -94,8 +98,9 @@ export class StorePool implements StoreService, BatchWriter {
   }
 
   async run(task: StoreTask, transferList: TransferListItem[]): Promise<StoreResult> {
-    const result = (await this.piscina.run(task, { name: 'store', transferList })) as StoreResult & { storageSeconds?: number };
-    if (result.storageSeconds !== undefined) this.metrics.storageWriteLatency.observe(result.storageSeconds);
+    const { result, storageSeconds, stages } = (await this.piscina.run(task, { name: 'store', transferList })) as StoreOutcome;
+    for (const stage of stages) this.stages.recycle(stage);
+    if (storageSeconds !== undefined) this.metrics.storageWriteLatency.observe(storageSeconds);
     if (result.status === Status.OutOfResources) this.metrics.storageWriteErrors.inc();
     return result;
   }

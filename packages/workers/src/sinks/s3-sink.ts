@@ -47,7 +47,9 @@ export class S3Sink implements Sink {
       (async function* () {
         for await (const chunk of body) {
           size += chunk.length;
-          yield chunk;
+          // A copy: the chunk is staging memory the main thread reuses, and lib-storage holds
+          // chunks until a part is full.
+          yield Buffer.from(chunk);
         }
       })(),
       { objectMode: false, highWaterMark: 0 },

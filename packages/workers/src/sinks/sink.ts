@@ -8,6 +8,7 @@ export interface Sink {
   delete(key: string): Promise<void>;
 }
 
+/** Each chunk is valid only until the next one is asked for: a sink that holds on to one copies it. */
 export type Body = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /** A write that failed after the sink's own retries; the C-STORE answer is 0xA700. */
