@@ -55,6 +55,15 @@ test('per-association budgets and the discarding SCP agree on counts', { timeout
   assert.equal(sink.received.bytes, result.bytes);
 });
 
+test('with a total, a lane that sent its per-association share opens the next association', { timeout: 30_000 }, async (t) => {
+  const sink = await startDiscardScp();
+  t.after(() => sink.close());
+  const result = await runLoad({ target: target(sink.port), source: syntheticSource(50_000), associations: 2, perAssociation: 3, instances: 10 });
+  assert.equal(result.succeeded, 10);
+  assert.equal(sink.received.stores, 10);
+  assert.equal(sink.received.connections, 4, 'two lanes × ceil(5 / 3) associations');
+});
+
 test('rejected associations are counted as failures, not hidden', { timeout: 30_000 }, async (t) => {
   const scp = await ourScp(t);
   const result = await runLoad({ target: target(scp.port, 'NOT_OUR_AE'), source: syntheticSource(10_000), associations: 2, instances: 4 });

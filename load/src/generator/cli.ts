@@ -21,7 +21,7 @@ Target
 Load
   -c, --associations N     concurrent associations (default 1)
   -n, --instances N        C-STOREs in total, shared by all associations
-  --per-association N      C-STOREs per association
+  --per-association N      C-STOREs per association (with -n or -d: then release and open another)
   -d, --duration S         stop after S seconds (default 10 with --size and no other limit)
   --dir DIR                send the Part 10 files under DIR, datasets unchanged, in their own
                            transfer syntax (default limit: each file once)

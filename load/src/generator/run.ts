@@ -86,29 +86,34 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
   };
 
-  // Each lane is one association; a broken association is replaced once per failure, and a lane
-  // whose association cannot be (re)opened stops, so a dead peer ends the run instead of looping.
-  const lane = async (assoc: OpenAssociation | undefined): Promise<void> => {
-    let sent = 0;
-    while (assoc && take(sent)) {
-      const inst = opts.source.next();
-      const t0 = performance.now();
-      try {
-        const status = await assoc.association.store(inst);
-        lastStoreAt = performance.now();
-        stats.recordStore(status, inst.length, lastStoreAt - t0);
-      } catch (err) {
-        stats.recordError(`C-STORE: ${reasonOf(err)}`);
-        assoc.destroy();
-        stats.openAssociations--;
-        assoc = await open();
+  // Each lane is one association at a time; a broken association is replaced once per failure,
+  // and a lane whose association cannot be (re)opened stops, so a dead peer ends the run instead
+  // of looping. With --per-association and a total (-n or -d), a lane that sent its share
+  // releases and opens the next association, as modalities do study after study.
+  const reconnect = opts.perAssociation !== undefined && (opts.instances !== undefined || deadline !== Infinity);
+  const lane = async (first: OpenAssociation | undefined): Promise<void> => {
+    for (let assoc = first; assoc; assoc = reconnect && remaining > 0 && performance.now() < deadline ? await open() : undefined) {
+      let sent = 0;
+      while (assoc && take(sent)) {
+        const inst = opts.source.next();
+        const t0 = performance.now();
+        try {
+          const status = await assoc.association.store(inst);
+          lastStoreAt = performance.now();
+          stats.recordStore(status, inst.length, lastStoreAt - t0);
+        } catch (err) {
+          stats.recordError(`C-STORE: ${reasonOf(err)}`);
+          assoc.destroy();
+          stats.openAssociations--;
+          assoc = await open();
+        }
+        sent++;
       }
-      sent++;
+      if (!assoc) return;
+      const closing = assoc;
+      await closing.association.release().catch(() => closing.destroy());
+      stats.openAssociations--;
     }
-    if (!assoc) return;
-    const closing = assoc;
-    await closing.association.release().catch(() => closing.destroy());
-    stats.openAssociations--;
   };
 
   // Connecting is throttled; each association starts sending as soon as it is up.

@@ -21,18 +21,19 @@ import { concat } from '../synthetic/elements.ts';
 
 export interface DiscardScp {
   port: number;
-  /** Dataset bytes received and C-STOREs answered so far. */
-  readonly received: { bytes: number; stores: number };
+  /** Dataset bytes received, C-STOREs answered and connections accepted so far. */
+  readonly received: { bytes: number; stores: number; connections: number };
   close(): Promise<void>;
 }
 
 const MAX_PDU = 262144;
 
 export async function startDiscardScp(port = 0, host = '127.0.0.1'): Promise<DiscardScp> {
-  const received = { bytes: 0, stores: 0 };
+  const received = { bytes: 0, stores: 0, connections: 0 };
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    received.connections++;
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     serve(socket, received);

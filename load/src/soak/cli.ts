@@ -3,10 +3,14 @@
  * RSS sampled every 10 s. It passes when memory is flat (the least-squares slope of RSS over the
  * second half of the run is below 1 MB per minute) and nothing failed.
  *
- *   node --import tsx load/src/soak/cli.ts [--minutes 30] [--associations 100]
+ *   node --import tsx load/src/soak/cli.ts [--minutes 30] [--associations 100] [--per-association 200]
  *
- * Mixed load: 90 % of the associations send 0.5 MB instances, 10 % send 5 MB ones. Stored files
- * older than 20 s are deleted as it runs, so a tmpfs holds a long run.
+ * Mixed load: 90 % of the associations send 0.5 MB instances, 10 % send 5 MB ones; each sends
+ * --per-association instances (a study), releases, and opens the next, as modalities do, so
+ * batches close and association state comes and goes all run long. (One association held for
+ * the whole run instead keeps up to 5,000 manifest entries until its batch rotates: growth by
+ * design, bounded, that a 30-minute window cannot tell from a leak.) Stored files older than
+ * 20 s are deleted as it runs, so a tmpfs holds a long run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,23 +18,33 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO } from '../bench/receivers.ts';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, associations: { type: 'string', default: '100' }, work: { type: 'string', default: '/dev/shm/storescp-soak' } } });
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    associations: { type: 'string', default: '100' },
+    'per-association': { type: 'string', default: '200' },
+    work: { type: 'string', default: '/dev/shm/storescp-soak' },
+  },
+});
 const minutes = Number(values.minutes);
 const associations = Number(values.associations);
+const perAssociation = values['per-association']!;
 const storage = values.work!;
 const port = 11300 + Math.floor(Math.random() * 500);
 
 rmSync(storage, { recursive: true, force: true });
 execFileSync(process.execPath, [join(REPO, 'packages/scp-core/scripts/build.mjs')], { stdio: 'inherit' });
 const scp = spawn(process.execPath, [join(REPO, 'packages/scp-core/dist/cli.mjs'), '--host', '127.0.0.1', '--port', String(port), '--http-port', '-1', '--storage', `file://${storage}`, '--log-level', 'warn', '--max-associations', String(associations + 50)], { stdio: 'inherit' });
-// Never leave the SCP running, however this process ends.
-process.on('exit', () => scp.kill('SIGKILL'));
+// Never leave the SCP or a load generator running, however this process ends.
+const children = [scp];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1));
 await new Promise((r) => setTimeout(r, 1500));
 
 const generator = (count: number, sizeMb: number) =>
   new Promise<Record<string, unknown>>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'load/src/generator/cli.ts'), '--port', String(port), '-c', String(count), '--size', String(sizeMb), '-d', String(minutes * 60), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'load/src/generator/cli.ts'), '--port', String(port), '-c', String(count), '--size', String(sizeMb), '-d', String(minutes * 60), '--per-association', perAssociation, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     // Exit 1 means some C-STOREs failed: the JSON still says which, and the summary counts them.
@@ -58,12 +72,14 @@ const failures = results.reduce((n, r) => n + Number(r['failures'] ?? 0), 0);
 const summary = {
   minutes,
   associations,
+  perAssociation: Number(perAssociation),
   instances: results.reduce((n, r) => n + Number(r['succeeded'] ?? 0), 0),
   failures,
   statuses: results.map((r) => r['statuses']),
   errors: results.map((r) => r['errors']),
   mbPerS: results.reduce((n, r) => n + Number(r['mbPerS'] ?? 0), 0).toFixed(1),
   rssMb: { first: samples[0]?.rss.toFixed(0), min: Math.min(...samples.map((s) => s.rss)).toFixed(0), max: Math.max(...samples.map((s) => s.rss)).toFixed(0), last: samples.at(-1)?.rss.toFixed(0) },
+  rssEachMinuteMb: samples.filter((_, i) => i % 6 === 5).map((s) => Math.round(s.rss)),
   secondHalfSlopeMbPerMin: slope.toFixed(3),
   passed: failures === 0 && slope < 1,
 };
