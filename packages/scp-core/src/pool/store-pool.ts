@@ -36,7 +36,7 @@ export const defaultPoolOptions = (sink: SinkConfig): StorePoolOptions => ({
   budgetBytes: 64 * 1024 * 1024,
   maxWaiting: 1000,
   waitTimeoutMs: 30_000,
-  stageBytes: 256 * 1024,
+  stageBytes: 1024 * 1024,
 });
 
 export class StorePool implements StoreService, BatchWriter {
