@@ -7,6 +7,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { manifestKey, openMarkerKey, type BatchManifest, type OpenMarker } from './batch/layout.ts';
 import type { SinkConfig, StoreOutcome, StoreTask } from './contracts.ts';
 import { createSink } from './sinks/create-sink.ts';
+import { FileSink } from './sinks/file-sink.ts';
 import { storeInstance } from './store.ts';
 
 const ctx = await createSink((workerData as { sink: SinkConfig }).sink);
@@ -21,6 +22,11 @@ export async function store(task: StoreTask) {
 
 export async function writeOpenMarker(marker: OpenMarker): Promise<void> {
   await ctx.sink.putJson(openMarkerKey(ctx.prefix, marker.batchId), marker);
+}
+
+/** Start-up: a file sink's leftovers of a killed process (older than an hour); nothing to do for S3. */
+export async function removeStaleTemporaries(): Promise<number> {
+  return ctx.sink instanceof FileSink ? ctx.sink.removeStaleTemporaries(60 * 60 * 1000) : 0;
 }
 
 /** The manifest first: once it exists the batch is closed, and the marker is only a leftover. */

@@ -113,6 +113,11 @@ export class StorePool implements StoreService, BatchWriter {
     return this.piscina.run(manifest, { name: 'closeBatch' });
   }
 
+  /** Temporary files a killed predecessor left in file storage; how many were removed. */
+  removeStaleTemporaries(): Promise<number> {
+    return this.piscina.run(null, { name: 'removeStaleTemporaries' });
+  }
+
   private updateGauges(): void {
     this.metrics.poolQueueDepth.set(this.waiting.length);
     this.metrics.poolUtilization.set(this.running / this.maxRunning);

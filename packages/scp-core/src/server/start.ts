@@ -55,6 +55,10 @@ export async function startScp(config: ScpConfig, overrides: StartOverrides = {}
     log,
     metrics,
   );
+  pool.removeStaleTemporaries().then(
+    (count) => count > 0 && log.info('storage.stale-temporaries-removed', { count }),
+    (err: unknown) => log.warn('storage.stale-temporaries-failed', { error: String((err as Error)?.message ?? err) }),
+  );
   const clock = new TimestampClock();
   const instanceId = `${hostname().replace(/[^A-Za-z0-9]/g, '').slice(-12) || 'scp'}-${randomBytes(3).toString('hex')}`;
   const prefix = parseStorageUrl(config.storage).prefix;

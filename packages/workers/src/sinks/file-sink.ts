@@ -9,6 +9,7 @@
  * hold the worker thread; more worker threads (--worker-threads) overlap them.
  */
 import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { opendir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Body, type Sink, StorageError } from './sink.ts';
@@ -16,6 +17,10 @@ import { type Body, type Sink, StorageError } from './sink.ts';
 export class FileSink implements Sink {
   readonly description: string;
   private readonly root: string;
+  /**
+   * Directories known to exist, to skip mkdir. Bounded: an SCP makes a directory per series for
+   * as long as it runs (an unbounded set grew ~70 MB per worker in a 30-minute soak).
+   */
   private readonly madeDirs = new Set<string>();
 
   constructor(root: string) {
@@ -33,7 +38,21 @@ export class FileSink implements Sink {
   private ensureDir(dir: string): void {
     if (this.madeDirs.has(dir)) return;
     mkdirSync(dir, { recursive: true });
+    if (this.madeDirs.size >= KNOWN_DIRECTORIES) this.madeDirs.clear();
     this.madeDirs.add(dir);
+  }
+
+  /** Opens the temporary file; a directory removed behind our back (an operator's cleanup) is made again. */
+  private openTemp(dir: string, temp: string): number {
+    this.ensureDir(dir);
+    try {
+      return openSync(temp, 'w');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.madeDirs.delete(dir);
+      this.ensureDir(dir);
+      return openSync(temp, 'w');
+    }
   }
 
   async put(key: string, body: Body): Promise<{ size: number }> {
@@ -43,8 +62,7 @@ export class FileSink implements Sink {
     let size = 0;
     let fd: number | undefined;
     try {
-      this.ensureDir(dir);
-      fd = openSync(temp, 'w');
+      fd = this.openTemp(dir, temp);
       for await (const chunk of body) size += writeAll(fd, chunk);
       fdatasyncSync(fd);
       closeSync(fd);
@@ -71,7 +89,36 @@ export class FileSink implements Sink {
   async delete(key: string): Promise<void> {
     rmSync(this.pathOf(key), { force: true });
   }
+
+  /**
+   * Deletes the temporary files a killed process left (they never appear under a key, but take
+   * space). Only those older than `olderThanMs`: another process may share the directory.
+   * Returns how many were removed.
+   */
+  async removeStaleTemporaries(olderThanMs: number): Promise<number> {
+    const before = Date.now() - olderThanMs;
+    let removed = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for await (const entry of await opendir(dir)) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (TEMP_NAME.test(entry.name) && (await stat(path)).mtimeMs < before) {
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+    };
+    await walk(this.root).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return removed;
+  }
 }
+
+const KNOWN_DIRECTORIES = 4096;
+
+/** The names put() writes before its rename. */
+const TEMP_NAME = /^\.[0-9a-f]{12}\.tmp$/;
 
 /** Makes a rename durable: the new directory entry reaches the disk. */
 function syncDirectory(dir: string): void {
