@@ -40,7 +40,7 @@ test('SIGKILL during a large write leaves no partial file under a final key', as
   // Kill once the object is being written (its temp file has grown), not before.
   for (let i = 0; i < 400; i++) {
     const temps = allFiles(dir).filter((f) => f.endsWith('.tmp'));
-    if (temps.some((f) => statSync(f).size > 20_000_000)) break;
+    if (temps.some((f) => (statSync(f, { throwIfNoEntry: false })?.size ?? 0) > 20_000_000)) break;
     await new Promise((r) => setTimeout(r, 25));
   }
   scp.child.kill('SIGKILL');

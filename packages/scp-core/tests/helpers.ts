@@ -1,6 +1,6 @@
 /** Test helpers: an SCP on ephemeral ports over a temp directory, dcmtk as the peer, crafted datasets. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,29 +72,22 @@ export function dcmtk(tool: string, args: string[], timeoutMs = 60_000): Promise
 
 /** Stored data files (everything but batch records and temp files). */
 export function storedFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) {
-        if (e !== '_batches') walk(p);
-      } else if (p.endsWith('.dcm')) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
+  return walkFiles(dir, (name) => name !== '_batches').filter((p) => p.endsWith('.dcm'));
 }
 
 export function allFiles(dir: string): string[] {
+  return walkFiles(dir, () => true);
+}
+
+/** Directory entries' own types, no stat: a temporary file may be renamed away while we walk. */
+function walkFiles(dir: string, enter: (name: string) => boolean): string[] {
   const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(p);
-    }
-  };
-  walk(dir);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (enter(e.name)) out.push(...walkFiles(p, enter));
+    } else out.push(p);
+  }
   return out;
 }
 
