@@ -1,6 +1,7 @@
 /**
  * Bundles the k6 scripts with esbuild into plain ES modules k6 can run. `@storescp/scp-core` is
- * narrowed to its runtime-agnostic codecs (PDU and DIMSE command), so nothing of Node is pulled in.
+ * narrowed to its runtime-agnostic codecs (PDU, DIMSE command, client requests), so nothing of
+ * Node is pulled in.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ const scpCoreCodecsOnly: Plugin = {
     b.onLoad({ filter: /.*/, namespace: 'scp-core' }, () => ({
       resolveDir: scpCoreSrc,
       loader: 'ts',
-      contents: `export * from './pdu/index.ts';\nexport { encodeCommand, decodeCommand, CommandField } from './dimse/command.ts';\nexport { VERIFICATION_SOP_CLASS, TransferSyntax } from './acse/uids.ts';\n`,
+      contents: `export * from './pdu/index.ts';\nexport { encodeCommand, decodeCommand, CommandField } from './dimse/command.ts';\nexport { VERIFICATION_SOP_CLASS, TransferSyntax } from './acse/uids.ts';\nexport * from './client/requests.ts';\n`,
     }));
   },
 };

@@ -11,15 +11,18 @@
  */
 import {
   CommandField,
-  DICOM_APPLICATION_CONTEXT,
   PduReader,
   PduType,
   TransferSyntax,
   VERIFICATION_SOP_CLASS,
+  acceptedContexts,
+  associateRq,
+  cStoreRq,
   decodeCommand,
   encodeCommand,
   encodePdu,
-  pdataHeader,
+  maxPdvData,
+  pdvFrames,
   type AssociateAc,
   type Command,
   type Pdu,
@@ -116,19 +119,16 @@ export class Association {
   }
 
   async associate(params: AssociateParams): Promise<void> {
-    const presentationContexts = params.proposals.map((p, i) => ({ id: i * 2 + 1, abstractSyntax: p.abstractSyntax, transferSyntaxes: [p.transferSyntax] }));
+    const rq = associateRq({
+      calledAeTitle: params.calledAeTitle,
+      callingAeTitle: params.callingAeTitle,
+      maxPduLength: params.maxPduLength,
+      contexts: params.proposals.map((p) => ({ abstractSyntax: p.abstractSyntax, transferSyntaxes: [p.transferSyntax] })),
+      implementationClassUid: '1.2.826.0.1.3680043.10.1512.2.2',
+      implementationVersionName: 'STORESCP_LOAD',
+    });
     const answer = this.next<Pdu>();
-    this.transport.write(
-      encodePdu({
-        type: PduType.AssociateRq,
-        protocolVersion: 1,
-        calledAeTitle: params.calledAeTitle,
-        callingAeTitle: params.callingAeTitle,
-        applicationContext: DICOM_APPLICATION_CONTEXT,
-        presentationContexts,
-        userInformation: { maxPduLength: params.maxPduLength, implementationClassUid: '1.2.826.0.1.3680043.10.1512.2.2', implementationVersionName: 'STORESCP_LOAD' },
-      }),
-    );
+    this.transport.write(encodePdu(rq));
     await this.transport.flush();
     const pdu = await answer;
     if (pdu.type === PduType.AssociateRj) {
@@ -137,12 +137,8 @@ export class Association {
     }
     if (pdu.type !== PduType.AssociateAc) throw new AssociationFailure(`expected A-ASSOCIATE-AC, got PDU type ${pdu.type}`);
     const ac = pdu as AssociateAc;
-    // A peer that states no limit (0) gets 256 KB fragments: every SCP we know accepts that.
-    this.maxPdvData = (ac.userInformation.maxPduLength || 262144) - 6;
-    for (const pc of ac.presentationContexts) {
-      const rq = presentationContexts.find((c) => c.id === pc.id);
-      if (rq && pc.result === 0) this.contexts.set(contextKey(rq.abstractSyntax, rq.transferSyntaxes[0]!), pc.id);
-    }
+    this.maxPdvData = maxPdvData(ac);
+    for (const c of acceptedContexts(rq, ac)) this.contexts.set(contextKey(c.abstractSyntax, c.transferSyntax), c.id);
   }
 
   /** Whether the peer accepted this SOP class in this transfer syntax. */
@@ -153,14 +149,7 @@ export class Association {
   /** C-STORE of the instance's dataset bytes, unchanged. Resolves with the DIMSE status. */
   store(inst: OutgoingInstance): Promise<number> {
     const pcId = this.contextId(inst.sopClassUid, inst.transferSyntaxUid);
-    const command = encodeCommand({
-      commandField: CommandField.CStoreRq,
-      messageId: this.nextMessageId(),
-      affectedSopClassUid: inst.sopClassUid,
-      affectedSopInstanceUid: inst.sopInstanceUid,
-      priority: 0,
-      hasDataset: true,
-    });
+    const command = cStoreRq(this.nextMessageId(), inst.sopClassUid, inst.sopInstanceUid);
     return this.request(async () => {
       await this.writePdvs(pcId, true, [command], command.length);
       await this.writePdvs(pcId, false, inst.parts, inst.length);
@@ -200,37 +189,18 @@ export class Association {
     return (await response).status ?? -1;
   }
 
-  /**
-   * Writes `length` bytes taken from `parts` as P-DATA-TF PDUs of one PDV each, no larger than
-   * the peer accepts: slices, never copies; flushes every FLUSH_BYTES.
-   */
+  /** Writes the bytes as P-DATA-TF PDUs no larger than the peer accepts, flushing every FLUSH_BYTES. */
   private async writePdvs(pcId: number, isCommand: boolean, parts: Uint8Array[], length: number): Promise<void> {
-    let part = 0;
-    let offset = 0;
-    let left = length;
     let queued = 0;
-    do {
+    for (const frame of pdvFrames(pcId, isCommand, parts, length, this.maxPdvData)) {
       if (this.failure) throw this.failure;
-      const n = Math.min(this.maxPdvData, left);
-      left -= n;
-      this.transport.write(pdataHeader(pcId, isCommand, left === 0, n));
-      for (let need = n; need > 0; ) {
-        const p = parts[part]!;
-        const take = Math.min(need, p.length - offset);
-        if (take > 0) this.transport.write(take === p.length ? p : p.subarray(offset, offset + take));
-        offset += take;
-        need -= take;
-        if (offset === p.length) {
-          part++;
-          offset = 0;
-        }
-      }
-      queued += n;
-      if (queued >= FLUSH_BYTES && left > 0) {
+      this.transport.write(frame);
+      queued += frame.length;
+      if (queued >= FLUSH_BYTES) {
         queued = 0;
         await this.transport.flush();
       }
-    } while (left > 0);
+    }
   }
 
   private next<T extends Pdu | Command>(): Promise<T> {

@@ -7,9 +7,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { encodePdu, decodePdu, pdataHeader } from '../pdu/codec.ts';
 import { dataView } from '../pdu/bytes.ts';
-import { DICOM_APPLICATION_CONTEXT, PduType, type AssociateAc, type AssociateRj, type Pdu, type PresentationContextRq } from '../pdu/types.ts';
+import { PduType, type AssociateAc, type AssociateRj, type Pdu } from '../pdu/types.ts';
 import { CommandField, decodeCommand, encodeCommand, type Command } from '../dimse/command.ts';
 import { VERIFICATION_SOP_CLASS } from '../acse/uids.ts';
+import { acceptedContexts, associateRq, cStoreRq, maxPdvData, pdvFrames, type ProposedContext } from './requests.ts';
 
 export interface ScuOptions {
   host: string;
@@ -17,7 +18,7 @@ export interface ScuOptions {
   calledAeTitle: string;
   callingAeTitle?: string;
   /** Presentation contexts to propose; ids are assigned 1, 3, 5… in this order. */
-  contexts: { abstractSyntax: string; transferSyntaxes: string[] }[];
+  contexts: ProposedContext[];
   maxPduLength?: number;
   tls?: tls.ConnectionOptions;
   /** Gives up on any single wait after this long. */
@@ -43,7 +44,8 @@ interface Waiter {
 export class Scu {
   /** Accepted contexts by abstract syntax: [id, transfer syntax]. */
   readonly accepted = new Map<string, { id: number; transferSyntax: string }>();
-  peerMaxPdu = 16384;
+  /** Largest PDV payload the SCP accepts (from its A-ASSOCIATE-AC). */
+  private maxPdv = 16384 - 6;
   private buffered: Uint8Array[] = [];
   private bufferedLength = 0;
   private readonly pdus: Pdu[] = [];
@@ -83,27 +85,21 @@ export class Scu {
   }
 
   private async associate(opts: ScuOptions): Promise<void> {
-    const contexts: PresentationContextRq[] = opts.contexts.map((c, i) => ({ id: i * 2 + 1, ...c }));
-    this.socket.write(
-      encodePdu({
-        type: PduType.AssociateRq,
-        protocolVersion: 1,
-        calledAeTitle: opts.calledAeTitle,
-        callingAeTitle: opts.callingAeTitle ?? 'STORESCU',
-        applicationContext: DICOM_APPLICATION_CONTEXT,
-        presentationContexts: contexts,
-        userInformation: { maxPduLength: opts.maxPduLength ?? 262144, implementationClassUid: '1.2.826.0.1.3680043.10.1512.1.2', implementationVersionName: 'STORESCP_SCU' },
-      }),
-    );
+    const rq = associateRq({
+      calledAeTitle: opts.calledAeTitle,
+      callingAeTitle: opts.callingAeTitle ?? 'STORESCU',
+      maxPduLength: opts.maxPduLength ?? 262144,
+      contexts: opts.contexts,
+      implementationClassUid: '1.2.826.0.1.3680043.10.1512.1.2',
+      implementationVersionName: 'STORESCP_SCU',
+    });
+    this.socket.write(encodePdu(rq));
     const pdu = await this.nextPdu();
     if (pdu.type === PduType.AssociateRj) throw new AssociationRejected(pdu);
     if (pdu.type !== PduType.AssociateAc) throw new Error(`expected A-ASSOCIATE-AC, got PDU type ${pdu.type}`);
     const ac = pdu as AssociateAc;
-    this.peerMaxPdu = ac.userInformation.maxPduLength || 16384 * 16;
-    for (const pc of ac.presentationContexts) {
-      const rq = contexts.find((c) => c.id === pc.id);
-      if (rq && pc.result === 0) this.accepted.set(rq.abstractSyntax, { id: pc.id, transferSyntax: pc.transferSyntax });
-    }
+    this.maxPdv = maxPdvData(ac);
+    for (const c of acceptedContexts(rq, ac)) this.accepted.set(c.abstractSyntax, { id: c.id, transferSyntax: c.transferSyntax });
   }
 
   /** Writes bytes as they are (for hostile-peer tests). */
@@ -120,34 +116,24 @@ export class Scu {
   /** C-STORE of `dataset` (bytes in the accepted transfer syntax, sent unchanged). Resolves with the response. */
   async store(sopClassUid: string, sopInstanceUid: string, dataset: Uint8Array): Promise<Command> {
     const ctx = this.contextFor(sopClassUid);
-    this.sendCommand(ctx.id, {
-      commandField: CommandField.CStoreRq,
-      messageId: ++this.messageId,
-      affectedSopClassUid: sopClassUid,
-      affectedSopInstanceUid: sopInstanceUid,
-      priority: 0,
-      hasDataset: true,
-    });
+    this.sendCommandBytes(ctx.id, cStoreRq(++this.messageId, sopClassUid, sopInstanceUid));
     this.sendDataset(ctx.id, dataset);
     return this.nextCommand();
   }
 
   /** Sends the command only; the caller sends (some of) the dataset with sendDataset. */
   sendCommand(pcId: number, command: Command): void {
-    const bytes = encodeCommand(command);
+    this.sendCommandBytes(pcId, encodeCommand(command));
+  }
+
+  private sendCommandBytes(pcId: number, bytes: Uint8Array): void {
     this.socket.write(pdataHeader(pcId, true, true, bytes.length));
     this.socket.write(bytes);
   }
 
+  /** The dataset as PDVs no larger than the SCP accepts; `last` false leaves it unfinished. */
   sendDataset(pcId: number, dataset: Uint8Array, last = true): void {
-    const max = Math.max(1, this.peerMaxPdu - 6);
-    for (let p = 0; p < dataset.length || (p === 0 && dataset.length === 0); p += max) {
-      const part = dataset.subarray(p, Math.min(dataset.length, p + max));
-      const isLast = last && p + max >= dataset.length;
-      this.socket.write(pdataHeader(pcId, false, isLast, part.length));
-      if (part.length) this.socket.write(part);
-      if (dataset.length === 0) break;
-    }
+    for (const frame of pdvFrames(pcId, false, [dataset], dataset.length, this.maxPdv, last)) this.socket.write(frame);
   }
 
   contextFor(abstractSyntax: string): { id: number; transferSyntax: string } {
