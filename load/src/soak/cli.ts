@@ -10,7 +10,7 @@
  * batches close and association state comes and goes all run long. (One association held for
  * the whole run instead keeps up to 5,000 manifest entries until its batch rotates: growth by
  * design, bounded, that a 30-minute window cannot tell from a leak.) Stored files older than
- * 20 s are deleted as it runs, so a tmpfs holds a long run.
+ * 5 s (and their emptied directories) are deleted as it runs, so a tmpfs holds a long run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -58,12 +58,14 @@ const sampler = setInterval(() => {
   samples.push({ t: (Date.now() - started) / 60_000, rss: rssMb() });
   const last = samples.at(-1)!;
   process.stderr.write(`[${last.t.toFixed(1)} min] RSS ${last.rss.toFixed(0)} MB\n`);
-  prune(storage, Date.now() - 20_000);
 }, 10_000);
+// At ~350 MB/s a tmpfs fills RAM fast: keep only the last few seconds of objects.
+const pruner = setInterval(() => prune(storage, Date.now() - 5_000), 3_000);
 
 const small = Math.round(associations * 0.9);
 const results = await Promise.all([generator(small, 0.5), generator(associations - small, 5)]);
 clearInterval(sampler);
+clearInterval(pruner);
 scp.kill('SIGTERM');
 
 const half = samples.filter((s) => s.t >= minutes / 2);
@@ -108,7 +110,10 @@ function prune(dir: string, before: number): void {
     const p = join(dir, e);
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) continue;
-    if (st.isDirectory()) prune(p, before);
-    else if (p.endsWith('.dcm') && st.mtimeMs < before) rmSync(p, { force: true });
+    if (st.isDirectory()) {
+      prune(p, before);
+      // Emptied series directories go too (a tmpfs counts inodes); the SCP makes them again if needed.
+      if (st.mtimeMs < before && readdirSync(p).length === 0) rmSync(p, { recursive: true, force: true });
+    } else if (p.endsWith('.dcm') && st.mtimeMs < before) rmSync(p, { force: true });
   }
 }
