@@ -20,7 +20,7 @@ type State = 'buffering' | 'waiting' | 'running' | 'done';
 /** Datasets up to this size (most CT, MR, CR instances) are sent whole, in one message. */
 const WHOLE_BYTES = 1024 * 1024;
 /** A running dataset may be this far ahead of its worker before its socket waits. */
-const WINDOW_BYTES = 4 * 1024 * 1024;
+const WINDOW_BYTES = 2 * 1024 * 1024;
 
 export class PooledDataset implements IncomingDataset {
   readonly result: Promise<StoreResult>;
