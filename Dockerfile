@@ -35,4 +35,6 @@ EXPOSE 11112 8080
 # ECS runs the task definition's copy of this check; this one serves `docker run`.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "dist/cli.mjs"]
+# A 4 MB young-generation semi-space (V8's default is 16): 10,000 idle associations peak at ~170 MB
+# RSS instead of ~200, throughput unchanged (measured; load/src/bench runs the SCP with the same flag).
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/cli.mjs"]
