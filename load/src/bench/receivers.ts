@@ -36,13 +36,13 @@ export const OURS: ReceiverSpec = {
 };
 
 /** The Node flags of the Dockerfile's ENTRYPOINT (`node <flags> dist/cli.mjs`): measure what the container runs. */
-const NODE_FLAGS = (() => {
+export const CONTAINER_NODE_FLAGS = (() => {
   const entrypoint = readFileSync(path.join(REPO, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.startsWith('ENTRYPOINT ')).at(-1);
   return entrypoint ? (JSON.parse(entrypoint.slice('ENTRYPOINT '.length)) as string[]).slice(1, -1) : [];
 })();
 
 const ourArgv = (port: number, dir: string, associations: number) => [
-    process.execPath, ...NODE_FLAGS, OUR_BUNDLE,
+    process.execPath, ...CONTAINER_NODE_FLAGS, OUR_BUNDLE,
     '--host', '127.0.0.1', '--port', String(port), '--storage', `file://${dir}`, '--http-port', '-1', '--log-level', 'warn',
     '--max-pdu', String(MAX_PDU), '--max-associations', String(Math.max(300, associations + 10)),
     '--max-connections', String(Math.max(500, associations + 200)), '--network-timeout', '600',

@@ -1,7 +1,8 @@
 /**
- * Soak (issue 6, not in CI): our SCP (the production bundle) under mixed load for a long time,
- * RSS sampled every 10 s. It passes when memory is flat (the least-squares slope of RSS over the
- * second half of the run is below 1 MB per minute) and nothing failed.
+ * Soak (issue 6, not in CI): our SCP (the production bundle, with the container's Node flags)
+ * under mixed load for a long time, RSS sampled every 10 s. It passes when memory is flat (the
+ * least-squares slope of RSS over the second half of the run is below 1 MB per minute) and
+ * nothing failed.
  *
  *   node --import tsx load/src/soak/cli.ts [--minutes 30] [--associations 100] [--per-association 200]
  *
@@ -16,7 +17,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO } from '../bench/receivers.ts';
+import { CONTAINER_NODE_FLAGS, REPO } from '../bench/receivers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +35,7 @@ const port = 11300 + Math.floor(Math.random() * 500);
 
 rmSync(storage, { recursive: true, force: true });
 execFileSync(process.execPath, [join(REPO, 'packages/scp-core/scripts/build.mjs')], { stdio: 'inherit' });
-const scp = spawn(process.execPath, [join(REPO, 'packages/scp-core/dist/cli.mjs'), '--host', '127.0.0.1', '--port', String(port), '--http-port', '-1', '--storage', `file://${storage}`, '--log-level', 'warn', '--max-associations', String(associations + 50)], { stdio: 'inherit' });
+const scp = spawn(process.execPath, [...CONTAINER_NODE_FLAGS, join(REPO, 'packages/scp-core/dist/cli.mjs'), '--host', '127.0.0.1', '--port', String(port), '--http-port', '-1', '--storage', `file://${storage}`, '--log-level', 'warn', '--max-associations', String(associations + 50)], { stdio: 'inherit' });
 // Never leave the SCP or a load generator running, however this process ends.
 const children = [scp];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
