@@ -1,7 +1,7 @@
 // Runs every test file of the workspace in one node:test run, so there is one summary.
 // (Node 20's --test takes no globs, hence the walk.)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,21 +23,9 @@ if (missing.length) {
 }
 
 const roots = [...readdirSync('packages').map((p) => join('packages', p, 'tests')), join('load', 'tests')];
-const files = [];
-const walk = (dir) => {
-  let entries;
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (p.endsWith('.test.ts')) files.push(p);
-  }
-};
-roots.forEach(walk);
+const files = roots
+  .filter((root) => existsSync(root))
+  .flatMap((root) => readdirSync(root, { recursive: true }).filter((f) => f.endsWith('.test.ts')).map((f) => join(root, f)));
 const only = process.argv.slice(2);
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${availableParallelism()}`, ...selected], { stdio: 'inherit' });

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Scu } from '../src/index.ts';
 import { allFiles, connectScu, ctDataset, CT_IMAGE, freshUid, spawnScp, startTestScp, storedFiles } from './helpers.ts';
 
 test('a storage write that fails is answered 0xA700 and leaves nothing under the final key', async () => {
@@ -56,12 +55,8 @@ test('SIGTERM while 10 associations send: every acknowledged instance is stored,
   const acknowledged: string[] = [];
   const failed: string[] = [];
   const senders = Array.from({ length: 10 }, async () => {
-    let scu: Scu;
-    try {
-      scu = await connectScu(scp.port);
-    } catch {
-      return;
-    }
+    const scu = await connectScu(scp.port).catch(() => undefined); // refused once the drain began
+    if (!scu) return;
     for (;;) {
       const sop = freshUid();
       try {
@@ -97,12 +92,8 @@ test('SIGTERM during a 300-association load: every acknowledged instance stored,
   let stopped = false;
   let sent = 0;
   const senders = Array.from({ length: 300 }, async () => {
-    let scu: Scu;
-    try {
-      scu = await connectScu(scp.port);
-    } catch {
-      return;
-    }
+    const scu = await connectScu(scp.port).catch(() => undefined); // refused once the drain began
+    if (!scu) return;
     while (!stopped) {
       const sop = freshUid();
       sent++;

@@ -63,35 +63,30 @@ test('oversized user information items and an A-ASSOCIATE-RQ past 256 KiB are re
   assert.equal(await storeOne(t.port), 0);
 });
 
-test('a P-DATA-TF larger than the negotiated maximum is aborted', async () => {
+/** On an established association, sends what `bytes` builds for the CT context: A-ABORT, then a normal store works. */
+async function abortedAfter(bytes: (pcId: number) => Uint8Array[]): Promise<void> {
   const scu = await connectScu(t.port);
-  const ctx = scu.contextFor(CT_IMAGE);
-  const data = new Uint8Array(300 * 1024);
-  scu.send(pdataHeader(ctx.id, false, false, data.length));
-  scu.send(data);
+  for (const b of bytes(scu.contextFor(CT_IMAGE).id)) scu.send(b);
   assert.equal(await ended(scu), 'abort');
   assert.equal(await storeOne(t.port), 0);
+}
+
+test('a P-DATA-TF larger than the negotiated maximum is aborted', async () => {
+  const data = new Uint8Array(300 * 1024);
+  await abortedAfter((pc) => [pdataHeader(pc, false, false, data.length), data]);
 });
 
 test('a PDV whose length disagrees with its PDU is aborted', async () => {
-  const scu = await connectScu(t.port);
-  const ctx = scu.contextFor(CT_IMAGE);
-  const h = pdataHeader(ctx.id, true, true, 100);
-  new DataView(h.buffer).setUint32(6, 5000, false); // the PDV claims 5000 bytes inside a 106-byte PDU
-  scu.send(h);
-  scu.send(new Uint8Array(100));
-  assert.equal(await ended(scu), 'abort');
-  assert.equal(await storeOne(t.port), 0);
+  await abortedAfter((pc) => {
+    const h = pdataHeader(pc, true, true, 100);
+    new DataView(h.buffer).setUint32(6, 5000, false); // the PDV claims 5000 bytes inside a 106-byte PDU
+    return [h, new Uint8Array(100)];
+  });
 });
 
 test('a command set that is garbage is aborted', async () => {
-  const scu = await connectScu(t.port);
-  const ctx = scu.contextFor(CT_IMAGE);
   const junk = Buffer.from('this is not a DICOM command set at all!!');
-  scu.send(pdataHeader(ctx.id, true, true, junk.length));
-  scu.send(junk);
-  assert.equal(await ended(scu), 'abort');
-  assert.equal(await storeOne(t.port), 0);
+  await abortedAfter((pc) => [pdataHeader(pc, true, true, junk.length), junk]);
 });
 
 test('a dataset element whose length runs past the data (before the UIDs) is 0xC000', async () => {

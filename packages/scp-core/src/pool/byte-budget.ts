@@ -1,9 +1,9 @@
 /**
  * The global budget of dataset bytes received but not yet taken by a worker (promise 3 of
- * DESIGN.md). Past the high-water mark the association that delivered the bytes stops being
- * read, unless its dataset is already running in a worker (that one is bounded by its own
- * window instead, so it always progresses and frees its slot); below the low-water mark every
- * paused association is read again.
+ * DESIGN.md). Past the high-water mark a dataset that waits for a worker holds its association
+ * (the socket is not read); one already running is bounded by its own window instead, so it
+ * always progresses and frees its slot. Below the low-water mark every held association is
+ * read again.
  */
 import type { FlowControl } from '../services/store-service.ts';
 
@@ -17,14 +17,16 @@ export class ByteBudget {
   ) {}
 
   /** Counts received bytes; true when past the high-water mark. */
-  take(bytes: number, flow: FlowControl, running: boolean): boolean {
+  take(bytes: number): boolean {
     this.inFlight += bytes;
-    const over = this.inFlight > this.highWater;
-    if (!running && over && !this.paused.has(flow)) {
-      this.paused.add(flow);
-      flow.pause('budget');
-    }
-    return over;
+    return this.inFlight > this.highWater;
+  }
+
+  /** Stops reading the flow until the budget is back under its low-water mark. */
+  hold(flow: FlowControl): void {
+    if (this.paused.has(flow)) return;
+    this.paused.add(flow);
+    flow.pause('budget');
   }
 
   give(bytes: number): void {

@@ -49,7 +49,7 @@ export class PooledDataset implements IncomingDataset {
 
   write(chunk: Uint8Array): void {
     if (this.state === 'done') return;
-    const overBudget = this.pool.budget.take(chunk.length, this.flow, this.state === 'running');
+    const overBudget = this.pool.budget.take(chunk.length);
     this.held += chunk.length;
     const size = this.pool.stages.stageBytes;
     let p = 0;
@@ -61,9 +61,10 @@ export class PooledDataset implements IncomingDataset {
       p += n;
       if (this.stagingFill === size) this.flushStaging();
     }
-    if (this.state === 'buffering') {
-      if (overBudget || this.held > WHOLE_BYTES) this.enqueue();
-    } else if (this.state === 'running' && !this.windowPaused && this.held > WINDOW_BYTES) {
+    if (this.state === 'buffering' && (overBudget || this.held > WHOLE_BYTES)) this.enqueue();
+    // Decided after enqueue, which may start it: only a dataset still waiting holds its socket.
+    if (this.state === 'waiting' && overBudget) this.pool.budget.hold(this.flow);
+    else if (this.state === 'running' && !this.windowPaused && this.held > WINDOW_BYTES) {
       this.windowPaused = true;
       this.flow.pause('window');
     }
@@ -109,6 +110,8 @@ export class PooledDataset implements IncomingDataset {
     this.state = 'running';
     this.pool.budget.release(this.flow);
     const data = this.ready;
+    // Nothing was acked before the start: what it holds is the sent stages plus the staging buffer.
+    const sent = this.held - this.stagingFill;
     this.ready = [];
     let port2: MessagePort | undefined;
     if (!this.ended) {
@@ -119,7 +122,7 @@ export class PooledDataset implements IncomingDataset {
     }
     // What goes with the task is the worker's from now on: only port chunks wait for acks (else a
     // dataset that buffered past its window while waiting would pause itself for good).
-    this.giveBack(data.reduce((n, d) => n + d.length, 0));
+    this.giveBack(sent);
     const task: StoreTask = { ...this.request, data, ...(port2 ? { port: port2 } : {}) };
     const transfer: TransferListItem[] = [...data.map((d) => d.buffer as ArrayBuffer), ...(port2 ? [port2] : [])];
     this.pool.run(task, transfer).then(
