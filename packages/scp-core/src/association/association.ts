@@ -14,6 +14,7 @@ import { type Command, CommandField, DimseError, decodeCommand, encodeCommand } 
 import { encodePdu, pdataHeader } from '../pdu/codec.ts';
 import { PduReader } from '../pdu/reader.ts';
 import { AbortReason, AbortSource, type AssociateRq, type PData, type Pdu, PduError, PduType } from '../pdu/types.ts';
+import { readSocket } from '../server/socket-reads.ts';
 import { echoResponse } from '../services/verification.ts';
 import type { FlowControl, IncomingDataset, PauseReason, StoreService } from '../services/store-service.ts';
 import type { BatchTracker } from '../batch/batch-tracker.ts';
@@ -99,7 +100,7 @@ export class Association implements FlowControl {
       opts.policy.maxPduLength,
     );
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    readSocket(socket, (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.finish(`socket error: ${err.message}`));
     socket.on('close', () => this.finish(this.closeReason || 'peer closed the connection'));
     this.armTimer();
