@@ -1,7 +1,8 @@
 /**
  * One measurement: a fresh receiver over empty storage, the load generator as a separate
  * process (so its CPU is its own), the receiver's memory sampled throughout and its CPU
- * seconds counted from the moment it is ready until the load generator is done.
+ * seconds counted from the moment it is ready (store scenarios: warmed up) until the load
+ * generator is done.
  */
 import { once } from 'node:events';
 import path from 'node:path';
@@ -53,9 +54,14 @@ export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { 
   const receiver = await startReceiver(spec, storage, scenario.associations);
   const base = { scenario: scenario.name, receiver: spec.name };
   try {
+    const target = ['--port', String(receiver.port), '-c', String(scenario.associations)];
+    if (scenario.kind === 'store') {
+      const w = scenario.warmup;
+      const warm = (await runGenerator([...target, '--size', String(w.sizeMb), '-n', String(w.instances)])) as LoadResult;
+      if (warm.failures > 0) throw new Error(`${warm.failures} of ${w.instances} warm-up instances failed`);
+    }
     const rss = sampleRss(receiver.pid);
     const cpu0 = treeCpuSeconds(receiver.pid);
-    const target = ['--port', String(receiver.port), '-c', String(scenario.associations)];
     if (scenario.kind === 'store') {
       const r = (await runGenerator([...target, '--dir', scenario.corpus === 'ct' ? corpus.ct : corpus.mf])) as LoadResult;
       const cpuS = treeCpuSeconds(receiver.pid) - cpu0;

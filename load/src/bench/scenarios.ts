@@ -4,8 +4,18 @@ import path from 'node:path';
 import { writeCorpus } from '../synthetic/corpus.ts';
 import { OURS, ORTHANC, STORESCP_FORK, STORESCP_FORK_B, orthancInstalled, type ReceiverSpec } from './receivers.ts';
 
+/**
+ * Synthetic instances (fresh UIDs) sent over the same associations before a store scenario is
+ * measured, to every receiver alike: figures are for a receiver that has been running (JIT
+ * compiled, memory paged in), not for its first second.
+ */
+export interface Warmup {
+  instances: number;
+  sizeMb: number;
+}
+
 export type Scenario =
-  | { kind: 'store'; name: string; corpus: 'ct' | 'mf'; associations: number; receivers: ReceiverSpec[] }
+  | { kind: 'store'; name: string; corpus: 'ct' | 'mf'; associations: number; warmup: Warmup; receivers: ReceiverSpec[] }
   | { kind: 'idle'; name: string; associations: number; holdS: number; receivers: ReceiverSpec[] };
 
 export interface Plan {
@@ -22,12 +32,14 @@ export function plan(quick: boolean): Plan {
   const idleLevels = quick ? [1000] : [1000, 10000];
   const ctInstances = quick ? 400 : 2000;
   const multiFrameMb = quick ? [100, 100] : [100, 125, 150, 175, 200];
+  const ctWarmup = { instances: ctInstances / 4, sizeMb: 0.5 };
+  const mfWarmup = { instances: 2, sizeMb: 20 };
   return {
     ctInstances,
     multiFrameMb,
     scenarios: [
-      ...ctLevels.map((n): Scenario => ({ kind: 'store', name: `${ctInstances} × 0.5 MB CT, ${n} assoc`, corpus: 'ct', associations: n, receivers: pair })),
-      { kind: 'store', name: `${multiFrameMb.length} × ${[...new Set([Math.min(...multiFrameMb), Math.max(...multiFrameMb)])].join('–')} MB MF, 2 assoc`, corpus: 'mf', associations: 2, receivers: [OURS, STORESCP_FORK, STORESCP_FORK_B, ...orthanc] },
+      ...ctLevels.map((n): Scenario => ({ kind: 'store', name: `${ctInstances} × 0.5 MB CT, ${n} assoc`, corpus: 'ct', associations: n, warmup: ctWarmup, receivers: pair })),
+      { kind: 'store', name: `${multiFrameMb.length} × ${[...new Set([Math.min(...multiFrameMb), Math.max(...multiFrameMb)])].join('–')} MB MF, 2 assoc`, corpus: 'mf', associations: 2, warmup: mfWarmup, receivers: [OURS, STORESCP_FORK, STORESCP_FORK_B, ...orthanc] },
       ...idleLevels.map((n): Scenario => ({ kind: 'idle', name: `${n} idle assoc + C-ECHO`, associations: n, holdS: quick ? 2 : 5, receivers: pair })),
     ],
   };
