@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { StagePool } from '../src/pool/stage-pool.ts';
 
 test('stages are whole ArrayBuffers of their own, reused once recycled, and the idle ones are capped', () => {
-  const pool = new StagePool(1024, 1);
-  const a = pool.acquire();
-  const b = pool.acquire();
+  const pool = new StagePool(1024);
+  const a = pool.acquire(1024);
+  const b = pool.acquire(1024);
   assert.equal(a.byteLength, 1024);
   assert.equal(a.buffer.byteLength, 1024, 'a buffer of its own, so it can be transferred');
   assert.notEqual(a.buffer, b.buffer);
@@ -14,5 +14,16 @@ test('stages are whole ArrayBuffers of their own, reused once recycled, and the 
   assert.equal(pool.idleStages, 1);
   pool.recycle(new ArrayBuffer(10));
   assert.equal(pool.idleStages, 1, 'a foreign buffer is not kept');
-  assert.equal(pool.acquire().buffer, a.buffer);
+  assert.equal(pool.acquire(1024).buffer, a.buffer);
+});
+
+test('each size has its own free list, capped in bytes', () => {
+  const pool = new StagePool(1024);
+  const small = [pool.acquire(256), pool.acquire(256), pool.acquire(256), pool.acquire(256), pool.acquire(256)];
+  const large = pool.acquire(1024);
+  for (const s of small) pool.recycle(s.buffer as ArrayBuffer);
+  pool.recycle(large.buffer as ArrayBuffer);
+  assert.equal(pool.idleStages, 5, 'four small stages (1024 bytes) and one large');
+  assert.equal(pool.acquire(1024).buffer, large.buffer, 'a large stage is served from the large list');
+  assert.equal(pool.acquire(256).byteLength, 256);
 });

@@ -51,15 +51,14 @@ export class PooledDataset implements IncomingDataset {
     if (this.state === 'done') return;
     const overBudget = this.pool.budget.take(chunk.length);
     this.held += chunk.length;
-    const size = this.pool.stages.stageBytes;
     let p = 0;
     while (p < chunk.length) {
-      this.staging ??= this.pool.stages.acquire();
-      const n = Math.min(size - this.stagingFill, chunk.length - p);
+      this.staging ??= this.pool.stages.acquire(this.state === 'running' ? this.pool.options.streamStageBytes : this.pool.options.stageBytes);
+      const n = Math.min(this.staging.length - this.stagingFill, chunk.length - p);
       this.staging.set(chunk.subarray(p, p + n), this.stagingFill);
       this.stagingFill += n;
       p += n;
-      if (this.stagingFill === size) this.flushStaging();
+      if (this.stagingFill === this.staging.length) this.flushStaging();
     }
     if (this.state === 'buffering' && (overBudget || this.held > WHOLE_BYTES)) this.enqueue();
     // Decided after enqueue, which may start it: only a dataset still waiting holds its socket.

@@ -5,30 +5,38 @@
  * faults or garbage per instance. Ownership moves with the buffer, so the main thread cannot
  * refill a stage a worker still reads.
  *
+ * Stages come in the sizes asked for (small ones while a dataset buffers, large ones once it
+ * streams), each size with its own free list.
+ *
  * Not a SharedArrayBuffer: V8 copies into shared memory byte by byte unless source and target
  * are 8-byte aligned alike, and PDV fragments land at any offset (measured: 255 µs per 512 KiB
  * against 13 µs into a plain ArrayBuffer).
  */
 export class StagePool {
-  private readonly free: ArrayBuffer[] = [];
+  /** Idle stages by size; only sizes this pool handed out are kept. */
+  private readonly free = new Map<number, ArrayBuffer[]>();
 
   constructor(
-    readonly stageBytes: number,
-    /** How many idle stages are kept; more are left to the garbage collector. */
-    private readonly maxIdle: number,
+    /** How many idle bytes are kept per size; more are left to the garbage collector. */
+    private readonly maxIdleBytes: number,
   ) {}
 
-  acquire(): Uint8Array {
-    const buffer = this.free.pop() ?? Buffer.allocUnsafeSlow(this.stageBytes).buffer;
-    return new Uint8Array(buffer, 0, this.stageBytes);
+  acquire(bytes: number): Uint8Array {
+    let list = this.free.get(bytes);
+    if (!list) this.free.set(bytes, (list = []));
+    const buffer = list.pop() ?? Buffer.allocUnsafeSlow(bytes).buffer;
+    return new Uint8Array(buffer, 0, bytes);
   }
 
   /** A stage back from a worker, or one never sent. */
   recycle(buffer: ArrayBuffer): void {
-    if (buffer.byteLength === this.stageBytes && this.free.length < this.maxIdle) this.free.push(buffer);
+    const list = this.free.get(buffer.byteLength);
+    if (list && (list.length + 1) * buffer.byteLength <= this.maxIdleBytes) list.push(buffer);
   }
 
   get idleStages(): number {
-    return this.free.length;
+    let n = 0;
+    for (const list of this.free.values()) n += list.length;
+    return n;
   }
 }

@@ -25,8 +25,13 @@ export interface StorePoolOptions {
   budgetBytes: number;
   maxWaiting: number;
   waitTimeoutMs: number;
-  /** Size of one staging buffer (datasets are copied into these on the main thread). */
+  /**
+   * Size of the staging buffers a dataset is copied into on the main thread while it buffers.
+   * Small: with hundreds of associations each buffering dataset holds one partly filled stage.
+   */
   stageBytes: number;
+  /** Size of the staging buffers of a dataset streaming to its worker (fewer messages per MB). */
+  streamStageBytes: number;
 }
 
 export const defaultPoolOptions = (sink: SinkConfig): StorePoolOptions => ({
@@ -36,7 +41,8 @@ export const defaultPoolOptions = (sink: SinkConfig): StorePoolOptions => ({
   budgetBytes: 64 * 1024 * 1024,
   maxWaiting: 1000,
   waitTimeoutMs: 30_000,
-  stageBytes: 1024 * 1024,
+  stageBytes: 256 * 1024,
+  streamStageBytes: 1024 * 1024,
 });
 
 export class StorePool implements StoreService, BatchWriter {
@@ -53,7 +59,7 @@ export class StorePool implements StoreService, BatchWriter {
     private readonly metrics: ScpMetrics,
   ) {
     this.budget = new ByteBudget(options.budgetBytes, options.budgetBytes / 2);
-    this.stages = new StagePool(options.stageBytes, Math.ceil(options.budgetBytes / options.stageBytes));
+    this.stages = new StagePool(options.budgetBytes);
     this.maxRunning = options.threads * options.tasksPerThread;
     this.piscina = new Piscina({
       filename: POOL_WORKER_URL.href,
