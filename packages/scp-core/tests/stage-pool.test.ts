@@ -17,13 +17,15 @@ test('stages are whole ArrayBuffers of their own, reused once recycled, and the 
   assert.equal(pool.acquire(1024).buffer, a.buffer);
 });
 
-test('each size has its own free list, capped in bytes', () => {
-  const pool = new StagePool(1024);
-  const small = [pool.acquire(256), pool.acquire(256), pool.acquire(256), pool.acquire(256), pool.acquire(256)];
-  const large = pool.acquire(1024);
+test('each size has its own free list; the idle cap counts all sizes together', () => {
+  const pool = new StagePool(2048);
+  const small = [pool.acquire(256), pool.acquire(256), pool.acquire(256), pool.acquire(256)];
+  const large = [pool.acquire(1024), pool.acquire(1024)];
   for (const s of small) pool.recycle(s.buffer as ArrayBuffer);
-  pool.recycle(large.buffer as ArrayBuffer);
-  assert.equal(pool.idleStages, 5, 'four small stages (1024 bytes) and one large');
-  assert.equal(pool.acquire(1024).buffer, large.buffer, 'a large stage is served from the large list');
+  for (const l of large) pool.recycle(l.buffer as ArrayBuffer);
+  assert.equal(pool.idleStages, 5, 'four small stages (1024 bytes) and one large fill the 2048');
+  assert.equal(pool.acquire(1024).buffer, large[0]!.buffer, 'a large stage is served from the large list');
   assert.equal(pool.acquire(256).byteLength, 256);
+  pool.recycle(large[1]!.buffer as ArrayBuffer);
+  assert.equal(pool.idleStages, 4, 'room again once stages were taken');
 });

@@ -15,23 +15,27 @@
 export class StagePool {
   /** Idle stages by size; only sizes this pool handed out are kept. */
   private readonly free = new Map<number, ArrayBuffer[]>();
+  private idleBytes = 0;
 
   constructor(
-    /** How many idle bytes are kept per size; more are left to the garbage collector. */
+    /** How many idle bytes are kept, all sizes together; more are left to the garbage collector. */
     private readonly maxIdleBytes: number,
   ) {}
 
   acquire(bytes: number): Uint8Array {
     let list = this.free.get(bytes);
     if (!list) this.free.set(bytes, (list = []));
-    const buffer = list.pop() ?? Buffer.allocUnsafeSlow(bytes).buffer;
-    return new Uint8Array(buffer, 0, bytes);
+    const idle = list.pop();
+    if (idle) this.idleBytes -= bytes;
+    return new Uint8Array(idle ?? Buffer.allocUnsafeSlow(bytes).buffer, 0, bytes);
   }
 
   /** A stage back from a worker, or one never sent. */
   recycle(buffer: ArrayBuffer): void {
     const list = this.free.get(buffer.byteLength);
-    if (list && (list.length + 1) * buffer.byteLength <= this.maxIdleBytes) list.push(buffer);
+    if (!list || this.idleBytes + buffer.byteLength > this.maxIdleBytes) return;
+    list.push(buffer);
+    this.idleBytes += buffer.byteLength;
   }
 
   get idleStages(): number {

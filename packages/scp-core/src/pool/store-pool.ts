@@ -38,7 +38,7 @@ export const defaultPoolOptions = (sink: SinkConfig): StorePoolOptions => ({
   sink,
   threads: availableParallelism(),
   tasksPerThread: 8,
-  budgetBytes: 64 * 1024 * 1024,
+  budgetBytes: 128 * 1024 * 1024,
   maxWaiting: 1000,
   waitTimeoutMs: 30_000,
   stageBytes: 256 * 1024,
