@@ -15,8 +15,12 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
-/** Large enough that a 0.5 MB instance takes a few reads; one buffer for the whole process. */
-const READ_BUFFER_BYTES = 256 * 1024;
+/**
+ * One buffer for the whole process. 1 MiB: a socket that has fallen behind (hundreds of
+ * associations) is emptied in fewer reads; measured at 300 associations +15 % over 256 KiB,
+ * while 4 MiB was no better than 256 KiB (it no longer stays in cache).
+ */
+const READ_BUFFER_BYTES = 1024 * 1024;
 let shared: Buffer | undefined;
 
 type OnreadFields = { buffer: symbol; callback: symbol };
