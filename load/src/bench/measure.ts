@@ -10,7 +10,7 @@ import type { HoldResult } from '../generator/hold.ts';
 import type { LoadResult } from '../generator/run.ts';
 import { sampleRss, treeCpuSeconds, treePssBytes } from './proc.ts';
 import { MAX_PDU, REPO, spawnWithManyFiles, startReceiver, type ReceiverSpec } from './receivers.ts';
-import type { Scenario } from './scenarios.ts';
+import type { Scenario, Warmup } from './scenarios.ts';
 
 export interface Measurement {
   scenario: string;
@@ -50,16 +50,18 @@ async function runGenerator(args: string[], onStderr?: (text: string) => void): 
   }
 }
 
+/** Sends the scenario's warm-up instances, not measured; a failure among them fails the run. */
+async function warmUp(target: string[], w: Warmup): Promise<void> {
+  const r = (await runGenerator([...target, '--size', String(w.sizeMb), '-n', String(w.instances)])) as LoadResult;
+  if (r.failures > 0) throw new Error(`${r.failures} of ${w.instances} warm-up instances failed`);
+}
+
 export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { ct: string; mf: string }, storage: string): Promise<Measurement> {
   const receiver = await startReceiver(spec, storage, scenario.associations);
   const base = { scenario: scenario.name, receiver: spec.name };
   try {
     const target = ['--port', String(receiver.port), '-c', String(scenario.associations)];
-    if (scenario.kind === 'store') {
-      const w = scenario.warmup;
-      const warm = (await runGenerator([...target, '--size', String(w.sizeMb), '-n', String(w.instances)])) as LoadResult;
-      if (warm.failures > 0) throw new Error(`${warm.failures} of ${w.instances} warm-up instances failed`);
-    }
+    if (scenario.kind === 'store') await warmUp(target, scenario.warmup);
     const rss = sampleRss(receiver.pid);
     const cpu0 = treeCpuSeconds(receiver.pid);
     if (scenario.kind === 'store') {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { readSocket } from '../src/server/socket-reads.ts';
+import { readSocket } from '../src/association/socket-reads.ts';
 
 /** A server that pauses on connect, as the listener does, and reads with readSocket. */
 async function serve(onSocket: (socket: net.Socket) => void): Promise<{ server: net.Server; port: number }> {

@@ -14,7 +14,7 @@ import { type Command, CommandField, DimseError, decodeCommand, encodeCommand } 
 import { encodePdu, pdataHeader } from '../pdu/codec.ts';
 import { PduReader } from '../pdu/reader.ts';
 import { AbortReason, AbortSource, type AssociateRq, type PData, type Pdu, PduError, PduType } from '../pdu/types.ts';
-import { readSocket } from '../server/socket-reads.ts';
+import { readSocket } from './socket-reads.ts';
 import { echoResponse } from '../services/verification.ts';
 import type { FlowControl, IncomingDataset, PauseReason, StoreService } from '../services/store-service.ts';
 import type { BatchTracker } from '../batch/batch-tracker.ts';

@@ -4,7 +4,6 @@
  * stores run at once, at most `maxWaiting` wait (longer than `waitTimeoutMs` is answered 0xA700),
  * and the byte budget pauses sockets so nothing buffers without limit.
  */
-import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { TransferListItem } from 'node:worker_threads';
 import { POOL_WORKER_URL, Status, type BatchManifest, type OpenMarker, type SinkConfig, type StoreOutcome, type StoreResult, type StoreTask } from '@storescp/workers';
@@ -34,16 +33,16 @@ export interface StorePoolOptions {
   streamStageBytes: number;
 }
 
-export const defaultPoolOptions = (sink: SinkConfig): StorePoolOptions => ({
-  sink,
-  threads: availableParallelism(),
+/**
+ * The pool's own tuning. Threads, budget and wait timeout are the operator's (`--worker-threads`,
+ * `--memory-budget-mb`, `--store-wait-timeout`) and come from the configuration.
+ */
+export const POOL_TUNING = {
   tasksPerThread: 8,
-  budgetBytes: 128 * 1024 * 1024,
   maxWaiting: 1000,
-  waitTimeoutMs: 30_000,
   stageBytes: 256 * 1024,
   streamStageBytes: 1024 * 1024,
-});
+} satisfies Partial<StorePoolOptions>;
 
 export class StorePool implements StoreService, BatchWriter {
   readonly budget: ByteBudget;

@@ -13,7 +13,7 @@ import { createHttpServer, listenHttp } from '../http/http-server.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { startEmf } from '../metrics/emf.ts';
 import { createMetrics, type ScpMetrics } from '../metrics/registry.ts';
-import { StorePool, defaultPoolOptions, type StorePoolOptions } from '../pool/store-pool.ts';
+import { POOL_TUNING, StorePool, type StorePoolOptions } from '../pool/store-pool.ts';
 import { Listener } from './listener.ts';
 
 export interface RunningScp {
@@ -51,7 +51,7 @@ export async function startScp(config: ScpConfig, overrides: StartOverrides = {}
   const metrics = createMetrics();
   const sink = sinkConfigOf(config);
   const pool = new StorePool(
-    { ...defaultPoolOptions(sink), threads: config.workerThreads, budgetBytes: config.memoryBudgetMb * 1024 * 1024, waitTimeoutMs: config.storeWaitTimeout * 1000, ...overrides.pool },
+    { sink, ...POOL_TUNING, threads: config.workerThreads, budgetBytes: config.memoryBudgetMb * 1024 * 1024, waitTimeoutMs: config.storeWaitTimeout * 1000, ...overrides.pool },
     log,
     metrics,
   );
