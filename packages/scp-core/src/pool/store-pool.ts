@@ -41,7 +41,7 @@ export const POOL_TUNING = {
   tasksPerThread: 8,
   maxWaiting: 1000,
   stageBytes: 256 * 1024,
-  streamStageBytes: 1024 * 1024,
+  streamStageBytes: 2 * 1024 * 1024,
 } satisfies Partial<StorePoolOptions>;
 
 export class StorePool implements StoreService, BatchWriter {
