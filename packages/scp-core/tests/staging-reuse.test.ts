@@ -1,8 +1,9 @@
 /**
- * The staging slab is reused across datasets, threads and associations: a stage must never be
- * refilled while a worker still reads it. Tiny stages (64 KiB buffering, 128 KiB streaming, a
- * 512 KiB budget) under mixed sizes (whole, streamed, and overflow stages) must store every
- * instance byte for byte as sent.
+ * The staging slab is reused across datasets, threads and associations, and the socket reads
+ * straight into it: a stage must never be refilled while a worker still reads it, nor read into
+ * once it has been handed on. Tiny stages (64 KiB buffering, 128 KiB streaming, a 512 KiB
+ * budget) under mixed sizes (whole, streamed, and overflow stages), with PDUs from 4 KiB (many
+ * headers inside each stage) to 256 KiB, must store every instance byte for byte as sent.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,8 +13,8 @@ import { buildDataset, connectScu, CT_IMAGE, datasetOf, freshUid, startTestScp, 
 
 const SIZES = [30_000, 300_000, 2_500_000];
 
-test('reused staging memory never mixes datasets: every stored instance is the bytes sent', async () => {
-  const t = await startTestScp([], { pool: { threads: 2, tasksPerThread: 2, budgetBytes: 512 * 1024, stageBytes: 64 * 1024, streamStageBytes: 128 * 1024 } });
+for (const maxPdu of [4096, 16384, 262144]) test(`reused staging memory never mixes datasets: every stored instance is the bytes sent (PDUs of ${maxPdu} bytes)`, async () => {
+  const t = await startTestScp(['--max-pdu', String(maxPdu)], { pool: { threads: 2, tasksPerThread: 2, budgetBytes: 512 * 1024, stageBytes: 64 * 1024, streamStageBytes: 128 * 1024 } });
   try {
     const sent = new Map<string, Buffer>();
     await Promise.all(

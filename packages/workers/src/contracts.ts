@@ -40,21 +40,26 @@ export interface StoreTask {
   affectedSopInstanceUid: string;
   transferSyntaxUid: string;
   /**
-   * Chunks received so far (all of them when `port` is absent): each a view of its own staging
-   * ArrayBuffer, transferred here and returned with the outcome.
+   * The dataset's bytes received so far, in order (all of them when `port` is absent): views of
+   * staging ArrayBuffers, several views to a buffer where the socket was read straight into it
+   * (the PDU headers between them are left out). The buffers are transferred here and returned
+   * with the outcome.
    */
   data: Uint8Array[];
   /** Remaining chunks arrive as StreamMessage; the worker acks consumed bytes on the same port. */
   port?: import('node:worker_threads').MessagePort;
 }
 
-/** Main thread -> worker on a StoreTask port. A chunk's staging buffer goes back with its ack. */
+/**
+ * Main thread -> worker on a StoreTask port. A chunk is the dataset's next bytes as views of one
+ * staging buffer, which goes back with its ack.
+ */
 export type StreamMessage =
-  | { type: 'chunk'; data: Uint8Array }
+  | { type: 'chunk'; parts: Uint8Array[] }
   | { type: 'end' }
   | { type: 'abort'; reason: string };
 
-/** Worker -> main thread on a StoreTask port, one per chunk: done with it, here is its staging buffer. */
+/** Worker -> main thread on a StoreTask port, one per chunk: done with it (`bytes` in its parts), here is its staging buffer. */
 export interface StreamAck {
   type: 'ack';
   bytes: number;

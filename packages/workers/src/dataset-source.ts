@@ -1,9 +1,10 @@
 /**
- * The worker's view of one incoming dataset: the chunks that came with the task, then those
- * arriving on its MessagePort. Each chunk is the main thread's staging buffer, transferred: one
- * that came with the task is returned with the outcome; one from the port is valid only until
- * the next call to next(), which sends it back with its ack (the main thread reuses it and
- * releases its backpressure budget). keep() gives a chunk that outlives that.
+ * The worker's view of one incoming dataset, in groups of chunks: first every chunk that came
+ * with the task, then one group per message arriving on its MessagePort. Chunks are views of the
+ * main thread's staging buffers, transferred: those that came with the task are returned with
+ * the outcome; a port group is valid only until the next call to next(), which sends its buffer
+ * back with its ack (the main thread reuses it and releases its backpressure budget). keep()
+ * gives a chunk that outlives that.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { StreamAck, StreamMessage } from './contracts.ts';
@@ -13,16 +14,15 @@ export class DatasetAborted extends Error {
 }
 
 export class DatasetSource {
-  private readonly inline: Uint8Array[];
-  private inlineAt = 0;
+  private inline: Uint8Array[] | undefined;
   private readonly queue: StreamMessage[] = [];
   private wake: (() => void) | undefined;
   private ended: boolean;
-  /** The port chunk last returned, acknowledged on the next call. */
-  private lent: Uint8Array | undefined;
+  /** The port group last returned (its staging buffer and byte count), acknowledged on the next call. */
+  private lent: { stage: ArrayBuffer; bytes: number } | undefined;
 
   constructor(data: Uint8Array[], private readonly port: MessagePort | undefined) {
-    this.inline = data;
+    this.inline = data.length > 0 ? data : undefined;
     this.ended = port === undefined;
     port?.on('message', (m: StreamMessage) => {
       this.queue.push(m);
@@ -30,14 +30,23 @@ export class DatasetSource {
     });
   }
 
-  /** The next chunk, undefined at the end; throws DatasetAborted if the peer went away. */
-  async next(): Promise<Uint8Array | undefined> {
-    if (this.inlineAt < this.inline.length) return this.inline[this.inlineAt++];
+  /** The next group of chunks, undefined at the end; throws DatasetAborted if the peer went away. */
+  async next(): Promise<Uint8Array[] | undefined> {
+    const inline = this.inline;
+    if (inline) {
+      this.inline = undefined;
+      return inline;
+    }
     this.giveBack();
     for (;;) {
       const m = this.queue.shift();
       if (m) {
-        if (m.type === 'chunk') return (this.lent = m.data);
+        if (m.type === 'chunk') {
+          let bytes = 0;
+          for (const part of m.parts) bytes += part.length;
+          this.lent = { stage: m.parts[0]!.buffer as ArrayBuffer, bytes };
+          return m.parts;
+        }
         if (m.type === 'end') {
           this.ended = true;
           return undefined;
@@ -52,7 +61,7 @@ export class DatasetSource {
 
   /** A chunk valid until the task settles: port chunks are copied, the others are already. */
   keep(chunk: Uint8Array): Uint8Array {
-    return chunk === this.lent ? chunk.slice() : chunk;
+    return chunk.buffer === this.lent?.stage ? chunk.slice() : chunk;
   }
 
   /** Reads and drops the rest (a rejected instance must still be received in full). */
@@ -66,8 +75,8 @@ export class DatasetSource {
 
   private giveBack(): void {
     if (!this.lent) return;
-    const stage = this.lent.buffer as ArrayBuffer;
-    this.port!.postMessage({ type: 'ack', bytes: this.lent.length, stage } satisfies StreamAck, [stage]);
+    const { stage, bytes } = this.lent;
+    this.port!.postMessage({ type: 'ack', bytes, stage } satisfies StreamAck, [stage]);
     this.lent = undefined;
   }
 }

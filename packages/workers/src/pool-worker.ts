@@ -12,10 +12,10 @@ import { storeInstance } from './store.ts';
 
 const ctx = await createSink((workerData as { sink: SinkConfig }).sink);
 
-/** The task's staging buffers go back (transferred) with the result, for reuse. */
+/** The task's staging buffers go back (transferred) with the result, for reuse; each once, though several chunks may view it. */
 export async function store(task: StoreTask) {
   const { storageSeconds, ...result } = await storeInstance(task, ctx);
-  const stages = task.data.map((d) => d.buffer as ArrayBuffer);
+  const stages = [...new Set(task.data.map((d) => d.buffer as ArrayBuffer))];
   const outcome: StoreOutcome = { result, stages, ...(storageSeconds !== undefined ? { storageSeconds } : {}) };
   return move({ [transferableSymbol]: stages, [valueSymbol]: outcome });
 }

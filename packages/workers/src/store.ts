@@ -74,15 +74,15 @@ export async function storeInstance(task: StoreTask, ctx: StoreContext): Promise
   }
 }
 
-async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource): AsyncGenerator<Uint8Array> {
-  yield meta;
-  yield* head;
-  for (let chunk = await source.next(); chunk !== undefined; chunk = await source.next()) yield chunk;
+/** A dataset that came whole is one group, so one write: the meta header and every chunk. */
+async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource): AsyncGenerator<readonly Uint8Array[]> {
+  yield [meta, ...head];
+  for (let group = await source.next(); group !== undefined; group = await source.next()) yield group;
 }
 
 /**
  * Pulls chunks into `head` until the header can be read, the dataset ends, or a limit is hit.
- * Each try parses only the first `want` bytes (a chunk may hold far more), growing ×4.
+ * Each try parses only the first `want` bytes (the chunks may hold far more), growing ×4.
  */
 async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: string) {
   let have = 0;
@@ -90,22 +90,39 @@ async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: str
   for (;;) {
     let ended = false;
     while (have < want) {
-      const chunk = await source.next();
-      if (chunk === undefined) {
+      const group = await source.next();
+      if (group === undefined) {
         ended = true;
         break;
       }
-      head.push(source.keep(chunk));
-      have += chunk.length;
+      for (const chunk of group) {
+        head.push(source.keep(chunk));
+        have += chunk.length;
+      }
     }
-    const all = concatBytes(head, have);
     const whole = ended && have <= want;
-    const outcome = readHeader(whole ? all : all.subarray(0, want), ts, whole);
+    const outcome = readHeader(prefix(head, whole ? have : want), ts, whole);
     if (outcome.kind !== 'need-more') return outcome;
     if (outcome.elements > MAX_HEADER_ELEMENTS) return { kind: 'unreadable', reason: `more than ${MAX_HEADER_ELEMENTS} elements before the Study/Series UIDs` } as const;
     if (whole || want >= MAX_HEADER) return { kind: 'unreadable', reason: `no Study/Series UIDs within the first ${Math.min(have, want)} bytes` } as const;
     want = Math.min(want * 4, MAX_HEADER);
   }
+}
+
+/** The first `length` bytes of `parts` (all of them if fewer), copied only when they span chunks. */
+function prefix(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const first = parts[0];
+  if (!first) return new Uint8Array(0);
+  if (first.length >= length) return first.subarray(0, length);
+  const taken: Uint8Array[] = [];
+  let n = 0;
+  for (const part of parts) {
+    if (n >= length) break;
+    const piece = part.subarray(0, length - n);
+    taken.push(piece);
+    n += piece.length;
+  }
+  return concatBytes(taken, n);
 }
 
 function validate(task: StoreTask, f: HeaderFields): StoreResult | undefined {

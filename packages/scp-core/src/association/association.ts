@@ -67,6 +67,8 @@ export class Association implements FlowControl {
   readonly statusCounts = new Map<number, number>();
 
   private readonly reader: PduReader;
+  /** The dataset whose staging buffer the socket's next read lands in. */
+  private readingInto: IncomingDataset | undefined;
   private contexts = new Map<number, AcceptedContext>();
   private incoming: IncomingMessage | undefined;
   private outstanding = 0;
@@ -100,7 +102,11 @@ export class Association implements FlowControl {
       opts.policy.maxPduLength,
     );
     socket.setNoDelay(true);
-    readSocket(socket, (chunk) => this.onData(chunk));
+    readSocket(
+      socket,
+      (chunk) => this.onData(chunk),
+      () => this.nextReadTarget(),
+    );
     socket.on('error', (err) => this.finish(`socket error: ${err.message}`));
     socket.on('close', () => this.finish(this.closeReason || 'peer closed the connection'));
     this.armTimer();
@@ -181,7 +187,17 @@ export class Association implements FlowControl {
 
   // ------------------------------------------------------------- input
 
-  private onData(chunk: Buffer): void {
+  /** After each read: the dataset being received lends its staging buffer for the next one. */
+  private nextReadTarget(): Uint8Array | undefined {
+    this.readingInto?.readDone?.();
+    this.readingInto = undefined;
+    const dataset = this.state === 'established' ? this.incoming?.dataset : undefined;
+    const target = dataset?.readTarget?.();
+    if (target) this.readingInto = dataset;
+    return target;
+  }
+
+  private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return;
     try {
       this.reader.push(chunk);
@@ -437,6 +453,9 @@ export class Association implements FlowControl {
     if (!this.closeReason) this.closeReason = reason;
     clearTimeout(this.timer);
     for (const reason of [...this.pausedFor]) this.resume(reason);
+    // The socket reads no more: a staging buffer lent to it is the dataset's again.
+    this.readingInto?.readDone?.();
+    this.readingInto = undefined;
     this.incoming?.dataset?.abort(this.closeReason);
     this.incoming = undefined;
     if (this.admitted) {

@@ -10,6 +10,10 @@
  * `new net.Socket({ onread })` fills in. One buffer serves every socket: a read callback runs to
  * its end before libuv reads the next socket, and the PDU reader copies what it keeps.
  *
+ * A caller may also name, after every read, where the next one lands: memory it owns, such as
+ * the staging buffer a dataset is being gathered in, so that its bytes arrive without a copy
+ * (Node's `onread.buffer` given as a function; the field is `kBufferGen`).
+ *
  * TLS sockets, and any Node whose sockets lack those fields, read through 'data' as before.
  */
 import type { Socket } from 'node:net';
@@ -23,7 +27,7 @@ import { TLSSocket } from 'node:tls';
 const READ_BUFFER_BYTES = 1024 * 1024;
 let shared: Buffer | undefined;
 
-type OnreadFields = { buffer: symbol; callback: symbol };
+type OnreadFields = { buffer: symbol; callback: symbol; generator: symbol };
 let fields: OnreadFields | null | undefined;
 
 /** The socket's private `onread` fields, found once by their symbol descriptions. */
@@ -32,7 +36,8 @@ function onreadFields(socket: Socket): OnreadFields | null {
   const symbols = Object.getOwnPropertySymbols(socket);
   const buffer = symbols.find((s) => s.description === 'kBuffer');
   const callback = symbols.find((s) => s.description === 'kBufferCb');
-  fields = buffer && callback ? { buffer, callback } : null;
+  const generator = symbols.find((s) => s.description === 'kBufferGen');
+  fields = buffer && callback && generator ? { buffer, callback, generator } : null;
   return fields;
 }
 
@@ -43,10 +48,17 @@ interface UserBufferHandle {
 
 /**
  * Calls `onChunk` with every chunk read from `socket`. The chunk is valid only during the call
- * (copy what must outlive it). Must be called before the socket is first resumed.
- * Returns true when the shared buffer is in use, false when reads fall back to 'data'.
+ * (copy what must outlive it) unless it is in memory `nextTarget` gave.
+ *
+ * `nextTarget` is asked after each read (after `onChunk` returns) where the next read lands:
+ * a region the caller owns, which must stay untouched by anyone else until `nextTarget` is
+ * asked again or the socket has closed; or undefined for the shared buffer. It is never asked
+ * on the 'data' fallback.
+ *
+ * Must be called before the socket is first resumed. Returns true when reads land in the
+ * shared buffer or the caller's targets, false when they fall back to 'data'.
  */
-export function readSocket(socket: Socket, onChunk: (chunk: Buffer) => void): boolean {
+export function readSocket(socket: Socket, onChunk: (chunk: Uint8Array) => void, nextTarget?: () => Uint8Array | undefined): boolean {
   const handle = (socket as unknown as { _handle?: UserBufferHandle })._handle;
   const f = socket instanceof TLSSocket ? null : onreadFields(socket);
   if (!f || typeof handle?.useUserBuffer !== 'function' || handle.reading) {
@@ -57,9 +69,10 @@ export function readSocket(socket: Socket, onChunk: (chunk: Buffer) => void): bo
   const target = socket as unknown as Record<symbol, unknown>;
   target[f.buffer] = shared;
   // Returning nothing (not false) keeps the socket reading; pause() stops it as usual.
-  target[f.callback] = (nread: number, buffer: Buffer) => {
+  target[f.callback] = (nread: number, buffer: Uint8Array) => {
     onChunk(buffer.subarray(0, nread));
   };
+  if (nextTarget) target[f.generator] = () => nextTarget() ?? shared;
   handle.useUserBuffer(shared);
   return true;
 }

@@ -1,14 +1,22 @@
 /**
- * One C-STORE's dataset on its way to a worker. Fragments are copied once into the pool's
- * reusable stages, which are transferred to the worker. A dataset of up to WHOLE_BYTES goes whole
- * with its task: one message, no port. A larger one asks for a worker slot once it passes that
- * size (or at once when the byte budget runs out), and then streams the rest over a
- * MessagePort, each chunk acknowledged once the worker is done with it. So a dataset holds at
- * most WHOLE_BYTES before it is running or waiting under the bounded wait, and none can hold
- * budget bytes the pool cannot reclaim.
+ * One C-STORE's dataset on its way to a worker. Its bytes are gathered in the pool's reusable
+ * stages, which are transferred to the worker. Once a dataset streams, its current stage is also
+ * the socket's read target (readTarget), so fragments land in place and are kept as views around
+ * the PDU headers between them; fragments read elsewhere (the shared read buffer, TLS) are
+ * copied in.
+ *
+ * A dataset of up to WHOLE_BYTES goes whole with its task: one message, no port. A larger one
+ * asks for a worker slot once it passes that size (or at once when the byte budget runs out),
+ * and then streams the rest over a MessagePort, a stage per message, each acknowledged once the
+ * worker is done with it. So a dataset holds at most WHOLE_BYTES before it is running or
+ * waiting under the bounded wait, and none can hold budget bytes the pool cannot reclaim.
  *
  * A stage sent with the task comes back with its result; a streamed one with its ack; one never
- * sent goes back to the pool when the dataset ends without a worker.
+ * sent goes back to the pool when the dataset ends without a worker, or, if the socket still
+ * reads into it, once it no longer does (readDone).
+ *
+ * Transfers wait for a microtask: a stage may hold the rest of the read being parsed (the next
+ * command), and a transferred buffer is gone from this thread at once.
  */
 import { MessageChannel, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { Status, type StoreResult, type StoreTask, type StreamAck, type StreamMessage } from '@storescp/workers/contracts';
@@ -19,6 +27,8 @@ type State = 'buffering' | 'waiting' | 'running' | 'done';
 
 /** Datasets up to this size (most CT, MR, CR instances) are sent whole, in one message. */
 const WHOLE_BYTES = 1024 * 1024;
+/** Less free space than this in a stage is not worth a read: a fresh stage is taken instead. */
+const MIN_READ_BYTES = 64 * 1024;
 /**
  * A running dataset may be this far ahead of its worker before its socket waits. Three 2 MiB
  * stream stages: with 2 MiB the socket stopped and restarted every few stages (multi-frame
@@ -31,9 +41,15 @@ export class PooledDataset implements IncomingDataset {
   private resolveResult!: (r: StoreResult) => void;
   private state: State = 'buffering';
   private ended = false;
+  /** The stage being filled, and how much of it is used (dataset bytes and the gaps between them). */
   private staging: Uint8Array | undefined;
   private stagingFill = 0;
-  /** Filled stages (views of their used part) not yet given to the worker. */
+  /** The dataset's bytes in the stage being filled: views, in order. */
+  private stagingParts: Uint8Array[] = [];
+  private stagingBytes = 0;
+  /** The socket's next read lands in the staging buffer: it may not be recycled or reset. */
+  private lent = false;
+  /** Parts of filled stages not yet given to the worker. */
   private ready: Uint8Array[] = [];
   private port: MessagePort | undefined;
   /** Budget bytes this dataset holds; given back as the worker acks them, the rest at the end. */
@@ -55,14 +71,16 @@ export class PooledDataset implements IncomingDataset {
     if (this.state === 'done') return;
     const overBudget = this.pool.budget.take(chunk.length);
     this.held += chunk.length;
-    let p = 0;
-    while (p < chunk.length) {
-      this.staging ??= this.pool.stages.acquire(this.state === 'running' ? this.pool.options.streamStageBytes : this.pool.options.stageBytes);
-      const n = Math.min(this.staging.length - this.stagingFill, chunk.length - p);
-      this.staging.set(chunk.subarray(p, p + n), this.stagingFill);
-      this.stagingFill += n;
-      p += n;
-      if (this.stagingFill === this.staging.length) this.flushStaging();
+    if (this.staging && chunk.buffer === this.staging.buffer && chunk.byteOffset >= this.stagingFill) {
+      this.keep(chunk.byteOffset, chunk.length);
+    } else {
+      for (let p = 0; p < chunk.length; ) {
+        const staging = (this.staging ??= this.acquireStage());
+        const n = Math.min(staging.length - this.stagingFill, chunk.length - p);
+        staging.set(chunk.subarray(p, p + n), this.stagingFill);
+        this.keep(this.stagingFill, n);
+        p += n;
+      }
     }
     if (this.state === 'buffering' && (overBudget || this.held > WHOLE_BYTES)) this.enqueue();
     // Decided after enqueue, which may start it: only a dataset still waiting holds its socket.
@@ -94,9 +112,49 @@ export class PooledDataset implements IncomingDataset {
     this.finish({ status: Status.ProcessingFailure, comment: 'association aborted', aborted: true });
   }
 
+  /**
+   * Only a streaming dataset lends its stage. Measured (same run): multi-frame objects +15 %
+   * throughput and 15 % less CPU; 0.5 MB CT no faster and 5 % more CPU, as reads into a 256 KiB
+   * stage's tail are smaller than reads into the 1 MiB shared buffer.
+   */
+  readTarget(): Uint8Array | undefined {
+    if (this.state !== 'running' || this.ended) return undefined;
+    if (this.staging && this.staging.length - this.stagingFill < MIN_READ_BYTES) this.flushStaging();
+    const staging = (this.staging ??= this.acquireStage());
+    this.lent = true;
+    return staging.subarray(this.stagingFill);
+  }
+
+  readDone(): void {
+    this.lent = false;
+    if (this.state === 'done') this.recycleUnsent();
+  }
+
+  private acquireStage(): Uint8Array {
+    return this.pool.stages.acquire(this.state === 'running' ? this.pool.options.streamStageBytes : this.pool.options.stageBytes);
+  }
+
+  /** `length` dataset bytes at `offset` of the staging buffer (joined to the previous part when adjacent). */
+  private keep(offset: number, length: number): void {
+    const staging = this.staging!;
+    const last = this.stagingParts.at(-1);
+    if (last && last.byteOffset + last.length === offset) this.stagingParts[this.stagingParts.length - 1] = staging.subarray(last.byteOffset, offset + length);
+    else this.stagingParts.push(staging.subarray(offset, offset + length));
+    this.stagingBytes += length;
+    this.stagingFill = offset + length;
+    if (this.stagingFill === staging.length) this.flushStaging();
+  }
+
   private flushStaging(): void {
-    if (!this.staging || this.stagingFill === 0) return;
-    this.ready.push(this.staging.subarray(0, this.stagingFill));
+    if (!this.staging) return;
+    if (this.stagingParts.length === 0) {
+      // Only PDU headers landed here, all parsed already: the stage is as good as new.
+      this.stagingFill = 0;
+      return;
+    }
+    this.ready.push(...this.stagingParts);
+    this.stagingParts = [];
+    this.stagingBytes = 0;
     this.staging = undefined;
     this.stagingFill = 0;
     if (this.state === 'running') this.sendReady();
@@ -114,7 +172,7 @@ export class PooledDataset implements IncomingDataset {
     this.pool.budget.release(this.flow);
     const data = this.ready;
     // Nothing was acked before the start: what it holds is the sent stages plus the staging buffer.
-    const sent = this.held - this.stagingFill;
+    const sent = this.held - this.stagingBytes;
     this.ready = [];
     let port2: MessagePort | undefined;
     if (!this.ended) {
@@ -127,13 +185,15 @@ export class PooledDataset implements IncomingDataset {
     // dataset that buffered past its window while waiting would pause itself for good).
     this.giveBack(sent);
     const task: StoreTask = { ...this.request, data, ...(port2 ? { port: port2 } : {}) };
-    const transfer: TransferListItem[] = [...data.map((d) => d.buffer as ArrayBuffer), ...(port2 ? [port2] : [])];
-    this.pool.run(task, transfer).then(
-      (result) => this.finish(result),
-      (err) => {
-        this.pool.log.error('pool.worker-failed', { error: String((err as Error)?.message ?? err), sopInstanceUid: this.request.affectedSopInstanceUid });
-        this.finish({ status: Status.OutOfResources, comment: 'worker failed; retry' });
-      },
+    const transfer: TransferListItem[] = [...buffersOf(data), ...(port2 ? [port2] : [])];
+    queueMicrotask(() =>
+      this.pool.run(task, transfer).then(
+        (result) => this.finish(result),
+        (err) => {
+          this.pool.log.error('pool.worker-failed', { error: String((err as Error)?.message ?? err), sopInstanceUid: this.request.affectedSopInstanceUid });
+          this.finish({ status: Status.OutOfResources, comment: 'worker failed; retry' });
+        },
+      ),
     );
   }
 
@@ -151,13 +211,22 @@ export class PooledDataset implements IncomingDataset {
     this.finish({ status, comment } as StoreResult);
   }
 
+  /** One message per stage: its parts, and the buffer transferred. */
   private sendReady(): void {
-    for (const data of this.ready) this.post({ type: 'chunk', data }, [data.buffer as ArrayBuffer]);
+    const ready = this.ready;
     this.ready = [];
+    for (let i = 0; i < ready.length; ) {
+      const stage = ready[i]!.buffer as ArrayBuffer;
+      let j = i + 1;
+      while (j < ready.length && ready[j]!.buffer === stage) j++;
+      this.post({ type: 'chunk', parts: ready.slice(i, j) }, [stage]);
+      i = j;
+    }
   }
 
   private post(m: StreamMessage, transfer: ArrayBuffer[] = []): void {
-    this.port?.postMessage(m, transfer);
+    const port = this.port;
+    if (port) queueMicrotask(() => port.postMessage(m, transfer));
   }
 
   private onAck(m: StreamAck): void {
@@ -175,13 +244,16 @@ export class PooledDataset implements IncomingDataset {
     }
   }
 
-  /** Stages never sent go back to the pool (the worker returns the others). */
+  /** Stages never sent go back to the pool (the worker returns the others); one the socket still reads into waits for readDone(). */
   private recycleUnsent(): void {
-    for (const data of this.ready) this.pool.stages.recycle(data.buffer as ArrayBuffer);
-    if (this.staging) this.pool.stages.recycle(this.staging.buffer as ArrayBuffer);
+    for (const stage of buffersOf(this.ready)) this.pool.stages.recycle(stage);
     this.ready = [];
+    if (this.lent) return;
+    if (this.staging) this.pool.stages.recycle(this.staging.buffer as ArrayBuffer);
     this.staging = undefined;
     this.stagingFill = 0;
+    this.stagingParts = [];
+    this.stagingBytes = 0;
   }
 
   private finish(result: StoreResult): void {
@@ -198,4 +270,11 @@ export class PooledDataset implements IncomingDataset {
     if (this.ended) this.resolveResult(result);
     else this.earlyResult = result;
   }
+}
+
+/** Each staging buffer once, though several parts may view it (a buffer is transferred once). */
+function buffersOf(parts: readonly Uint8Array[]): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  for (const part of parts) if (buffers.at(-1) !== part.buffer) buffers.push(part.buffer as ArrayBuffer);
+  return buffers;
 }

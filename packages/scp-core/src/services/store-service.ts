@@ -13,8 +13,18 @@ export interface StoreRequest {
 }
 
 export interface IncomingDataset {
-  /** A fragment of the dataset; the view is only valid during the call (copy to retain). */
+  /**
+   * A fragment of the dataset; the view is only valid during the call (copy to retain), unless
+   * it lies in memory this dataset gave as a read target.
+   */
   write(chunk: Uint8Array): void;
+  /**
+   * Where the socket's next read may land, so the fragments in it need no copy: memory this
+   * dataset owns and leaves alone until readDone(). Undefined: read into the shared buffer.
+   */
+  readTarget?(): Uint8Array | undefined;
+  /** The socket no longer reads into the last target given (it was asked again, or closed). */
+  readDone?(): void;
   /** The last fragment arrived. */
   end(): void;
   /** The association broke before the last fragment: nothing may be stored. */

@@ -8,7 +8,7 @@
  * and a 0.5 MB instance made ten of them, about 0.4 ms of its latency. On a disk the fsyncs then
  * hold the worker thread; more worker threads (--worker-threads) overlap them.
  */
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { opendir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -69,7 +69,7 @@ export class FileSink implements Sink {
     let fd: number | undefined;
     try {
       fd = this.openTemp(dir, temp);
-      for await (const chunk of body) size += writeAll(fd, chunk);
+      for await (const group of body) size += writeAll(fd, group);
       fdatasyncSync(fd);
       closeSync(fd);
       fd = undefined;
@@ -89,7 +89,7 @@ export class FileSink implements Sink {
   }
 
   async putJson(key: string, value: unknown): Promise<void> {
-    await this.put(key, [Buffer.from(JSON.stringify(value))]);
+    await this.put(key, [[Buffer.from(JSON.stringify(value))]]);
   }
 
   async delete(key: string): Promise<void> {
@@ -136,8 +136,26 @@ function syncDirectory(dir: string): void {
   }
 }
 
-/** write(2) may write less than asked (a full disk reports ENOSPC on the next call). */
-function writeAll(fd: number, chunk: Uint8Array): number {
-  for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done, chunk.length - done);
-  return chunk.length;
+/**
+ * One writev(2) per group. It may write less than asked (a full disk reports ENOSPC on the next
+ * call, and the kernel takes at most IOV_MAX chunks): the rest is written then.
+ */
+function writeAll(fd: number, group: readonly Uint8Array[]): number {
+  let left = group.filter((c) => c.length > 0);
+  let total = 0;
+  for (const chunk of left) total += chunk.length;
+  for (let done = 0; done < total; ) {
+    const n = writevSync(fd, left);
+    done += n;
+    left = unwritten(left, n);
+  }
+  return total;
+}
+
+/** The chunks still to write once the first `n` bytes of `chunks` are written. */
+export function unwritten(chunks: readonly Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  while (i < chunks.length && n >= chunks[i]!.length) n -= chunks[i++]!.length;
+  if (i === chunks.length) return [];
+  return n === 0 ? chunks.slice(i) : [chunks[i]!.subarray(n), ...chunks.slice(i + 1)];
 }

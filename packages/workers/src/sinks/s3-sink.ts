@@ -45,11 +45,13 @@ export class S3Sink implements Sink {
     let size = 0;
     const counted = Readable.from(
       (async function* () {
-        for await (const chunk of body) {
-          size += chunk.length;
-          // A copy: the chunk is staging memory the main thread reuses, and lib-storage holds
-          // chunks until a part is full.
-          yield Buffer.from(chunk);
+        for await (const group of body) {
+          for (const chunk of group) {
+            size += chunk.length;
+            // A copy: the chunk is staging memory the main thread reuses, and lib-storage holds
+            // chunks until a part is full.
+            yield Buffer.from(chunk);
+          }
         }
       })(),
       { objectMode: false, highWaterMark: 0 },

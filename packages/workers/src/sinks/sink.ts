@@ -8,8 +8,11 @@ export interface Sink {
   delete(key: string): Promise<void>;
 }
 
-/** Each chunk is valid only until the next one is asked for: a sink that holds on to one copies it. */
-export type Body = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+/**
+ * The object's bytes in groups of chunks, each group written at once (one writev for a file).
+ * A group is valid only until the next one is asked for: a sink that holds on to it copies it.
+ */
+export type Body = AsyncIterable<readonly Uint8Array[]> | Iterable<readonly Uint8Array[]>;
 
 /** A write that failed after the sink's own retries; the C-STORE answer is 0xA700. */
 export class StorageError extends Error {
