@@ -12,3 +12,10 @@ export function concatBytes(parts: readonly Uint8Array[], length = parts.reduce(
   }
   return out;
 }
+
+/** The distinct ArrayBuffers under `parts` (several views may share one; a buffer is transferred once). */
+export function buffersOf(parts: readonly Uint8Array[]): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  for (const part of parts) if (!buffers.includes(part.buffer as ArrayBuffer)) buffers.push(part.buffer as ArrayBuffer);
+  return buffers;
+}

@@ -4,6 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { buffersOf } from './bytes.ts';
 import { manifestKey, openMarkerKey, type BatchManifest, type OpenMarker } from './batch/layout.ts';
 import type { SinkConfig, StoreOutcome, StoreTask } from './contracts.ts';
 import { createSink } from './sinks/create-sink.ts';
@@ -15,7 +16,7 @@ const ctx = await createSink((workerData as { sink: SinkConfig }).sink);
 /** The task's staging buffers go back (transferred) with the result, for reuse; each once, though several chunks may view it. */
 export async function store(task: StoreTask) {
   const { storageSeconds, ...result } = await storeInstance(task, ctx);
-  const stages = [...new Set(task.data.map((d) => d.buffer as ArrayBuffer))];
+  const stages = buffersOf(task.data);
   const outcome: StoreOutcome = { result, stages, ...(storageSeconds !== undefined ? { storageSeconds } : {}) };
   return move({ [transferableSymbol]: stages, [valueSymbol]: outcome });
 }

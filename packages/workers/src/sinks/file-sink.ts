@@ -141,9 +141,9 @@ function syncDirectory(dir: string): void {
  * call, and the kernel takes at most IOV_MAX chunks): the rest is written then.
  */
 function writeAll(fd: number, group: readonly Uint8Array[]): number {
-  let left = group.filter((c) => c.length > 0);
   let total = 0;
-  for (const chunk of left) total += chunk.length;
+  for (const chunk of group) total += chunk.length;
+  let left = group;
   for (let done = 0; done < total; ) {
     const n = writevSync(fd, left);
     done += n;
