@@ -23,6 +23,8 @@ export interface Measurement {
   cpuS: number;
   /** Receiver CPU seconds per GB stored. */
   cpuSPerGb?: number;
+  /** The load generator's CPU seconds per GB sent (the sender shares the cores). */
+  senderCpuSPerGb?: number;
   peakRssMb: number;
   /** Idle scenarios: PSS while the associations are held, and how many answered C-ECHO. */
   pssMb?: number;
@@ -76,6 +78,7 @@ export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { 
         failures: r.failures,
         cpuS,
         cpuSPerGb: r.bytes > 0 ? cpuS / (r.bytes / 1e9) : 0,
+        senderCpuSPerGb: r.bytes > 0 ? r.cpuS / (r.bytes / 1e9) : 0,
         peakRssMb: rss.stop() / 1e6,
       };
     }

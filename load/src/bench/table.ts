@@ -30,7 +30,7 @@ const num = (n: number | undefined, digits = 0) => (n === undefined || !Number.i
 
 export function benchTable(rows: Measurement[]): string {
   const reference = (scenario: string) => rows.find((r) => r.scenario === scenario && r.receiver === STORESCP_FORK.name);
-  const header = ['scenario', 'receiver', 'MB/s', '× storescp', 'inst/s', 'p50 ms', 'p99 ms', 'failed', 'CPU s', 'CPU s/GB', 'peak RSS MB', 'PSS MB'];
+  const header = ['scenario', 'receiver', 'MB/s', '× storescp', 'inst/s', 'p50 ms', 'p99 ms', 'failed', 'CPU s', 'CPU s/GB', 'sender CPU s/GB', 'peak RSS MB', 'PSS MB'];
   const body = rows.map((r) => {
     const ref = reference(r.scenario);
     // Store scenarios compare throughput; idle ones compare PSS (lower is better there), because
@@ -47,6 +47,7 @@ export function benchTable(rows: Measurement[]): string {
       r.error ? `ERROR: ${r.error.slice(0, 60)}` : num(r.failures),
       num(r.cpuS, 1),
       num(r.cpuSPerGb, 1),
+      num(r.senderCpuSPerGb, 1),
       num(r.peakRssMb),
       num(r.pssMb),
     ];

@@ -12,6 +12,7 @@ export function loadTable(r: LoadResult): string {
     ['throughput', `${f(r.instancesPerS)} instances/s, ${f(r.mbPerS)} MB/s`],
     ['C-STORE latency', `p50 ${f(r.latencyMs.p50, 2)} ms, p90 ${f(r.latencyMs.p90, 2)} ms, p99 ${f(r.latencyMs.p99, 2)} ms, max ${f(r.latencyMs.max, 2)} ms`],
     ['association setup', `p50 ${f(r.setupMs.p50, 2)} ms, p99 ${f(r.setupMs.p99, 2)} ms, max ${f(r.setupMs.max, 2)} ms`],
+    ['generator CPU', `${f(r.cpuS, 2)} s (${f(r.elapsedS > 0 ? (100 * r.cpuS) / r.elapsedS : 0, 0)}% of one core)`],
     ['DIMSE statuses', Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(', ') || '(none)'],
     ...Object.entries(r.errors).map(([reason, n]): [string, string] => ['failed', `${n} × ${reason}`]),
   ];

@@ -38,6 +38,8 @@ export interface LoadResult {
   statuses: Record<string, number>;
   /** Failures without a status (association rejected, aborted, timed out) → count. */
   errors: Record<string, number>;
+  /** The generator's own CPU seconds (user + system) over the run: is it near being the bottleneck? */
+  cpuS: number;
 }
 
 /** Verification is proposed too, so the same association can answer a C-ECHO. */
@@ -63,6 +65,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const stats = new RunStats();
   const proposals = withVerification(opts.source.proposals);
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const deadline = opts.durationMs === undefined ? Infinity : started + opts.durationMs;
   let remaining = opts.instances ?? Infinity;
   if (remaining === Infinity && opts.perAssociation === undefined && deadline === Infinity) remaining = opts.source.distinct;
@@ -124,6 +127,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   if (ticker) clearInterval(ticker);
 
   const elapsedS = (lastStoreAt - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const succeeded = [...stats.statuses].reduce((n, [s, c]) => n + (isSuccess(s) ? c : 0), 0);
   return {
     associations: opts.associations,
@@ -138,5 +142,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     setupMs: percentiles(stats.setupUs),
     statuses: Object.fromEntries([...stats.statuses].map(([s, c]) => [`0x${s.toString(16).padStart(4, '0')}`, c])),
     errors: Object.fromEntries(stats.errors),
+    cpuS: (cpu.user + cpu.system) / 1e6,
   };
 }
