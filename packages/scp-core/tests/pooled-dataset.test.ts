@@ -11,6 +11,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { StoreResult, StoreTask, StreamMessage } from '@storescp/workers/contracts';
 import { ByteBudget } from '../src/pool/byte-budget.ts';
 import { PooledDataset } from '../src/pool/pooled-dataset.ts';
+import { ReadGate } from '../src/pool/read-gate.ts';
 import { StagePool } from '../src/pool/stage-pool.ts';
 import type { StorePool } from '../src/pool/store-pool.ts';
 import type { FlowControl, StoreRequest } from '../src/services/store-service.ts';
@@ -23,6 +24,7 @@ function standInPool() {
   const pool = {
     budget: new ByteBudget(64 * STAGE, 32 * STAGE),
     stages,
+    readGate: new ReadGate(() => false),
     options: { stageBytes: STAGE, streamStageBytes: 2 * STAGE },
     log: { error() {} },
     enqueue: (ds: PooledDataset) => ds.start(),

@@ -191,6 +191,7 @@ export class Association implements FlowControl {
   private nextReadTarget(): Uint8Array | undefined {
     this.readingInto?.readDone?.();
     this.readingInto = undefined;
+    if (this.state === 'established' && !this.incoming && this.opts.storeService.backlogged) return (commandRead ??= new Uint8Array(COMMAND_READ_BYTES));
     const dataset = this.state === 'established' ? this.incoming?.dataset : undefined;
     const target = dataset?.readTarget?.();
     if (target) this.readingInto = dataset;
@@ -484,6 +485,14 @@ export class Association implements FlowControl {
     })();
   }
 }
+
+/**
+ * Between messages, while the storage side is backlogged, a read takes little more than the next
+ * command (a C-STORE-RQ is about 200 bytes): a dataset held by the read gate stays in the socket,
+ * not in our memory. One buffer for all sockets, like the shared read buffer.
+ */
+const COMMAND_READ_BYTES = 1024;
+let commandRead: Uint8Array | undefined;
 
 function discardingDataset(onEnd: () => void): IncomingDataset {
   return { write() {}, end: onEnd, abort: onEnd, result: Promise.resolve({ status: 0x0110, comment: 'discarded' }) };

@@ -2,7 +2,8 @@
  * The Piscina pool behind the association: dataset parsing, keying and upload happen in its
  * worker threads. Admission is ours, not Piscina's queue: at most `threads × tasksPerThread`
  * stores run at once, at most `maxWaiting` wait (longer than `waitTimeoutMs` is answered 0xA700),
- * and the byte budget pauses sockets so nothing buffers without limit.
+ * the byte budget pauses sockets so nothing buffers without limit, and the read gate leaves a new
+ * dataset in its socket while as many wait as run.
  */
 import { Piscina } from 'piscina';
 import type { TransferListItem } from 'node:worker_threads';
@@ -11,6 +12,7 @@ import type { FlowControl, IncomingDataset, StoreRequest, StoreService } from '.
 import type { BatchWriter } from '../batch/batch-tracker.ts';
 import type { Logger } from '../log.ts';
 import type { ScpMetrics } from '../metrics/registry.ts';
+import { ReadGate } from './read-gate.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { PooledDataset } from './pooled-dataset.ts';
 import { StagePool } from './stage-pool.ts';
@@ -47,6 +49,7 @@ export const POOL_TUNING = {
 export class StorePool implements StoreService, BatchWriter {
   readonly budget: ByteBudget;
   readonly stages: StagePool;
+  readonly readGate: ReadGate;
   private readonly piscina: Piscina;
   private readonly maxRunning: number;
   private running = 0;
@@ -60,6 +63,7 @@ export class StorePool implements StoreService, BatchWriter {
     this.budget = new ByteBudget(options.budgetBytes, options.budgetBytes / 2);
     this.stages = new StagePool(options.budgetBytes);
     this.maxRunning = options.threads * options.tasksPerThread;
+    this.readGate = new ReadGate(() => this.backlogged);
     this.piscina = new Piscina({
       filename: POOL_WORKER_URL.href,
       minThreads: options.threads,
@@ -73,6 +77,11 @@ export class StorePool implements StoreService, BatchWriter {
 
   begin(request: StoreRequest, flow: FlowControl): IncomingDataset {
     return new PooledDataset(this, request, flow);
+  }
+
+  /** As many wait as run: each slot that frees has a dataset ready for it. */
+  get backlogged(): boolean {
+    return this.waiting.length >= this.maxRunning;
   }
 
   enqueue(ds: PooledDataset): void {
@@ -99,6 +108,7 @@ export class StorePool implements StoreService, BatchWriter {
     const next = this.waiting.shift();
     if (next) next.start();
     else this.running--;
+    this.readGate.next();
     this.updateGauges();
   }
 

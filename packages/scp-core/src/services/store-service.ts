@@ -34,13 +34,18 @@ export interface IncomingDataset {
 
 export interface StoreService {
   begin(request: StoreRequest, flow: FlowControl): IncomingDataset;
+  /**
+   * A new dataset would have to wait before it may be read: an association between messages
+   * reads only its next command, leaving the dataset in the socket.
+   */
+  readonly backlogged?: boolean;
 }
 
 /**
  * Lets the storage side stop and restart reading one association's socket (backpressure). Each
  * reason pauses on its own; the socket is read again when no reason holds it.
  */
-export type PauseReason = 'budget' | 'window';
+export type PauseReason = 'budget' | 'window' | 'read-gate';
 export interface FlowControl {
   pause(reason: PauseReason): void;
   resume(reason: PauseReason): void;
