@@ -13,9 +13,9 @@ import { writeCorpus } from '../src/synthetic/corpus.ts';
 
 const target = (port: number, calledAeTitle = 'STORESCP'): Target => ({ host: '127.0.0.1', port, calledAeTitle, callingAeTitle: 'LOADTEST', maxPduLength: 262144, timeoutMs: 10_000 });
 
-async function ourScp(t: { after(fn: () => Promise<void>): void }) {
+async function ourScp(t: { after(fn: () => Promise<void>): void }, args: string[] = []) {
   const dir = await mkdtemp(path.join(tmpdir(), 'load-scp-'));
-  const scp = await startScp(loadConfig(['--port', '0', '--host', '127.0.0.1', '--http-port', '-1', '--storage', `file://${dir}`, '--log-level', 'silent', '--worker-threads', '2'], {}));
+  const scp = await startScp(loadConfig(['--port', '0', '--host', '127.0.0.1', '--http-port', '-1', '--storage', `file://${dir}`, '--log-level', 'silent', '--worker-threads', '2', ...args], {}));
   t.after(async () => {
     await scp.drain(5000);
     await rm(dir, { recursive: true, force: true });
@@ -81,4 +81,13 @@ test('held idle associations each answer a C-ECHO', { timeout: 30_000 }, async (
   assert.equal(result.held, 20);
   assert.equal(result.echoed, 20);
   assert.deepEqual(result.errors, {});
+});
+
+test('associations the receiver drops while held are counted as failed C-ECHOs, not a crash', { timeout: 30_000 }, async (t) => {
+  const scp = await ourScp(t, ['--network-timeout', '0.2']);
+  const result = await holdAssociations({ target: target(scp.port), count: 3, holdMs: 600 });
+  assert.equal(result.held, 3);
+  assert.equal(result.echoed, 0);
+  assert.deepEqual(Object.values(result.errors), [3]);
+  assert.match(Object.keys(result.errors)[0]!, /^C-ECHO: /);
 });

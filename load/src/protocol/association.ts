@@ -127,10 +127,7 @@ export class Association {
       implementationClassUid: '1.2.826.0.1.3680043.10.1512.2.2',
       implementationVersionName: 'STORESCP_LOAD',
     });
-    const answer = this.next<Pdu>();
-    this.transport.write(encodePdu(rq));
-    await this.transport.flush();
-    const pdu = await answer;
+    const pdu = await this.exchange<Pdu>(async () => this.transport.write(encodePdu(rq)));
     if (pdu.type === PduType.AssociateRj) {
       this.transport.close();
       throw new AssociationFailure(`association rejected (result ${pdu.result}, source ${pdu.source}, reason ${pdu.reason})`);
@@ -163,10 +160,7 @@ export class Association {
   }
 
   async release(): Promise<void> {
-    const answer = this.next<Pdu>();
-    this.transport.write(encodePdu({ type: PduType.ReleaseRq }));
-    await this.transport.flush();
-    const pdu = await answer;
+    const pdu = await this.exchange<Pdu>(async () => this.transport.write(encodePdu({ type: PduType.ReleaseRq })));
     if (pdu.type !== PduType.ReleaseRp) throw new AssociationFailure(`expected A-RELEASE-RP, got PDU type ${pdu.type}`);
     this.transport.close();
   }
@@ -183,10 +177,18 @@ export class Association {
   }
 
   private async request(send: () => Promise<void>): Promise<number> {
-    const response = this.next<Command>();
-    await send();
-    await this.transport.flush();
-    return (await response).status ?? -1;
+    return (await this.exchange<Command>(send)).status ?? -1;
+  }
+
+  /**
+   * Sends and waits for the answer, which is awaited before sending (the peer may answer early).
+   * Both are awaited together: when the association has already failed, the send throws and the
+   * answer rejects too, and that rejection must not go unhandled (it would end the process).
+   */
+  private async exchange<T extends Pdu | Command>(send: () => Promise<void>): Promise<T> {
+    const answer = this.next<T>();
+    const [, value] = await Promise.all([send().then(() => this.transport.flush()), answer]);
+    return value;
   }
 
   /** Writes the bytes as P-DATA-TF PDUs no larger than the peer accepts, flushing every FLUSH_BYTES. */
