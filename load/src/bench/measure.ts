@@ -69,6 +69,7 @@ export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { 
     if (scenario.kind === 'store') {
       const r = (await runGenerator([...target, '--dir', scenario.corpus === 'ct' ? corpus.ct : corpus.mf])) as LoadResult;
       const cpuS = treeCpuSeconds(receiver.pid) - cpu0;
+      const perGb = (seconds: number) => (r.bytes > 0 ? seconds / (r.bytes / 1e9) : 0);
       return {
         ...base,
         mbPerS: r.mbPerS,
@@ -77,8 +78,8 @@ export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { 
         p99Ms: r.latencyMs.p99,
         failures: r.failures,
         cpuS,
-        cpuSPerGb: r.bytes > 0 ? cpuS / (r.bytes / 1e9) : 0,
-        senderCpuSPerGb: r.bytes > 0 ? r.cpuS / (r.bytes / 1e9) : 0,
+        cpuSPerGb: perGb(cpuS),
+        senderCpuSPerGb: perGb(r.cpuS),
         peakRssMb: rss.stop() / 1e6,
       };
     }

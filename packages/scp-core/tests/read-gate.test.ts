@@ -9,18 +9,17 @@ import { ReadGate } from '../src/pool/read-gate.ts';
 import type { FlowControl, PauseReason } from '../src/services/store-service.ts';
 import { connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles } from './helpers.ts';
 
-function entrant(name: string, log: string[]) {
-  const flow: FlowControl = {
+function flow(name: string, log: string[]): FlowControl {
+  return {
     pause: (r: PauseReason) => log.push(`${name} pause ${r}`),
     resume: (r: PauseReason) => log.push(`${name} resume ${r}`),
   };
-  return { flow };
 }
 
 test('a dataset is read at once while the queue for slots is short', () => {
   const log: string[] = [];
   const gate = new ReadGate(() => false);
-  gate.enter(entrant('a', log));
+  gate.enter(flow('a', log));
   assert.deepEqual(log, []);
   assert.equal(gate.size, 0);
 });
@@ -29,7 +28,7 @@ test('while the queue is full new datasets are held, and let in one at a time, f
   const log: string[] = [];
   let full = true;
   const gate = new ReadGate(() => full);
-  const [a, b, c] = ['a', 'b', 'c'].map((n) => entrant(n, log));
+  const [a, b, c] = ['a', 'b', 'c'].map((n) => flow(n, log));
   gate.enter(a!);
   gate.enter(b!);
   gate.enter(c!);
@@ -45,7 +44,7 @@ test('while the queue is full new datasets are held, and let in one at a time, f
 test('a held dataset that ends or arrives whole leaves the line and its socket is read again', () => {
   const log: string[] = [];
   const gate = new ReadGate(() => true);
-  const [a, b] = ['a', 'b'].map((n) => entrant(n, log));
+  const [a, b] = ['a', 'b'].map((n) => flow(n, log));
   gate.enter(a!);
   gate.enter(b!);
   gate.leave(b!);
@@ -59,7 +58,7 @@ test('each dataset let in passes the turn on when it leaves: the line moves even
   const log: string[] = [];
   let full = true;
   const gate = new ReadGate(() => full);
-  const [a, b, c] = ['a', 'b', 'c'].map((n) => entrant(n, log));
+  const [a, b, c] = ['a', 'b', 'c'].map((n) => flow(n, log));
   for (const e of [a, b, c]) gate.enter(e!);
   // The workers empty the queue: one slot frees, one dataset is let in, and then nothing else
   // frees a slot. Only the let-in dataset can move the line on.

@@ -2,7 +2,8 @@
  * readSocket reads every accepted plain TCP socket into one shared buffer (Node's `onread`,
  * reached through private socket fields). These tests pin what the association relies on:
  * the fast path is really taken on this Node, bytes arrive whole and in order on concurrent
- * sockets sharing that buffer, pause() stops reads until resume(), and EOF still closes.
+ * sockets sharing that buffer, pause() stops reads until resume(), EOF still closes, and a byte
+ * count as the next target caps a read.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -80,6 +81,42 @@ test('pause() stops reads until resume(); the peer\'s end still closes the socke
     accepted.resume();
     await closed;
     assert.equal(bytes, 1500, 'the rest arrives after resume, then EOF closes');
+  } finally {
+    server.close();
+  }
+});
+
+test('a byte count as the next target caps each read, into the shared buffer; the rest stays in the socket', async () => {
+  const sizes: number[] = [];
+  const parts: Buffer[] = [];
+  let accepted!: net.Socket;
+  const { server, port } = await serve((socket) => {
+    accepted = socket;
+    readSocket(
+      socket,
+      (chunk) => {
+        sizes.push(chunk.length);
+        parts.push(Buffer.from(chunk));
+      },
+      () => 1024,
+    );
+    socket.resume();
+  });
+  try {
+    // The target is asked after each read: the first one lands in the whole shared buffer.
+    const first = randomBytes(100);
+    const payload = randomBytes(200_000);
+    const client = net.connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    client.write(first);
+    while (sizes.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const closed = once(client, 'close');
+    client.end(payload);
+    await once(accepted, 'close');
+    await closed;
+    assert.ok(sizes.slice(1).every((n) => n <= 1024), `largest read ${Math.max(...sizes.slice(1))} bytes`);
+    assert.ok(sizes.length > 200_000 / 1024, `${sizes.length} reads`);
+    assert.ok(Buffer.concat(parts).equals(Buffer.concat([first, payload])), 'every byte arrives, in order');
   } finally {
     server.close();
   }

@@ -187,11 +187,14 @@ export class Association implements FlowControl {
 
   // ------------------------------------------------------------- input
 
-  /** After each read: the dataset being received lends its staging buffer for the next one. */
-  private nextReadTarget(): Uint8Array | undefined {
+  /**
+   * After each read: the dataset being received lends its staging buffer for the next one; between
+   * messages, while the pool is backlogged, only the next command is read.
+   */
+  private nextReadTarget(): Uint8Array | number | undefined {
     this.readingInto?.readDone?.();
     this.readingInto = undefined;
-    if (this.state === 'established' && !this.incoming && this.opts.storeService.backlogged) return (commandRead ??= new Uint8Array(COMMAND_READ_BYTES));
+    if (this.state === 'established' && !this.incoming && this.opts.storeService.backlogged) return COMMAND_READ_BYTES;
     const dataset = this.state === 'established' ? this.incoming?.dataset : undefined;
     const target = dataset?.readTarget?.();
     if (target) this.readingInto = dataset;
@@ -489,10 +492,9 @@ export class Association implements FlowControl {
 /**
  * Between messages, while the storage side is backlogged, a read takes little more than the next
  * command (a C-STORE-RQ is about 200 bytes): a dataset held by the read gate stays in the socket,
- * not in our memory. One buffer for all sockets, like the shared read buffer.
+ * not in our memory.
  */
 const COMMAND_READ_BYTES = 1024;
-let commandRead: Uint8Array | undefined;
 
 function discardingDataset(onEnd: () => void): IncomingDataset {
   return { write() {}, end: onEnd, abort: onEnd, result: Promise.resolve({ status: 0x0110, comment: 'discarded' }) };

@@ -52,13 +52,14 @@ interface UserBufferHandle {
  *
  * `nextTarget` is asked after each read (after `onChunk` returns) where the next read lands:
  * a region the caller owns, which must stay untouched by anyone else until `nextTarget` is
- * asked again or the socket has closed; or undefined for the shared buffer. It is never asked
- * on the 'data' fallback.
+ * asked again or the socket has closed; undefined for the shared buffer; or a byte count, to
+ * read at most that many into the shared buffer (the rest stays in the kernel's socket buffer).
+ * It is never asked on the 'data' fallback.
  *
  * Must be called before the socket is first resumed. Returns true when reads land in the
  * shared buffer or the caller's targets, false when they fall back to 'data'.
  */
-export function readSocket(socket: Socket, onChunk: (chunk: Uint8Array) => void, nextTarget?: () => Uint8Array | undefined): boolean {
+export function readSocket(socket: Socket, onChunk: (chunk: Uint8Array) => void, nextTarget?: () => Uint8Array | number | undefined): boolean {
   const handle = (socket as unknown as { _handle?: UserBufferHandle })._handle;
   const f = socket instanceof TLSSocket ? null : onreadFields(socket);
   if (!f || typeof handle?.useUserBuffer !== 'function' || handle.reading) {
@@ -72,7 +73,17 @@ export function readSocket(socket: Socket, onChunk: (chunk: Uint8Array) => void,
   target[f.callback] = (nread: number, buffer: Uint8Array) => {
     onChunk(buffer.subarray(0, nread));
   };
-  if (nextTarget) target[f.generator] = () => nextTarget() ?? shared;
+  if (nextTarget) target[f.generator] = () => landing(nextTarget());
   handle.useUserBuffer(shared);
   return true;
+}
+
+/** The last capped view of the shared buffer: callers ask for one size again and again. */
+let head: Buffer | undefined;
+
+function landing(target: Uint8Array | number | undefined): Uint8Array {
+  if (target === undefined) return shared!;
+  if (typeof target !== 'number') return target;
+  if (head?.length !== target) head = shared!.subarray(0, target);
+  return head;
 }

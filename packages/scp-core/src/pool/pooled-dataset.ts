@@ -23,7 +23,6 @@ import { MessageChannel, type MessagePort, type TransferListItem } from 'node:wo
 import { buffersOf } from '@storescp/workers/bytes';
 import { Status, type StoreResult, type StoreTask, type StreamAck, type StreamMessage } from '@storescp/workers/contracts';
 import type { FlowControl, IncomingDataset, StoreRequest } from '../services/store-service.ts';
-import type { Entrant } from './read-gate.ts';
 import type { StorePool } from './store-pool.ts';
 
 type State = 'buffering' | 'waiting' | 'running' | 'done';
@@ -40,7 +39,7 @@ const MIN_READ_BYTES = 64 * 1024;
  */
 const WINDOW_BYTES = 6 * 1024 * 1024;
 
-export class PooledDataset implements IncomingDataset, Entrant {
+export class PooledDataset implements IncomingDataset {
   readonly result: Promise<StoreResult>;
   private resolveResult!: (r: StoreResult) => void;
   private state: State = 'buffering';
@@ -65,10 +64,10 @@ export class PooledDataset implements IncomingDataset, Entrant {
   constructor(
     private readonly pool: StorePool,
     private readonly request: StoreRequest,
-    readonly flow: FlowControl,
+    private readonly flow: FlowControl,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
-    pool.readGate.enter(this);
+    pool.readGate.enter(flow);
   }
 
   write(chunk: Uint8Array): void {
@@ -167,7 +166,7 @@ export class PooledDataset implements IncomingDataset, Entrant {
   private enqueue(): void {
     this.state = 'waiting';
     this.pool.enqueue(this);
-    this.pool.readGate.leave(this);
+    this.pool.readGate.leave(this.flow);
   }
 
   /** Called by the pool when a worker slot is ours. */
@@ -257,7 +256,7 @@ export class PooledDataset implements IncomingDataset, Entrant {
     // Whatever is left of the dataset must still be read (and dropped) to reach its end.
     this.pool.budget.release(this.flow);
     if (wasRunning) this.pool.releaseSlot();
-    else this.pool.readGate.leave(this);
+    else this.pool.readGate.leave(this.flow);
     if (this.ended) this.resolveResult(result);
     else this.earlyResult = result;
   }

@@ -13,13 +13,9 @@
  */
 import type { FlowControl } from '../services/store-service.ts';
 
-/** A dataset as the gate sees it. */
-export interface Entrant {
-  readonly flow: FlowControl;
-}
-
 export class ReadGate {
-  private readonly held: Entrant[] = [];
+  /** Held associations, in the order they came (a Set iterates in insertion order). */
+  private readonly held = new Set<FlowControl>();
 
   constructor(
     /** True while enough datasets wait for a slot. */
@@ -27,16 +23,19 @@ export class ReadGate {
   ) {}
 
   /** A new dataset: read at once, or its association is held (paused) until let in. */
-  enter(e: Entrant): void {
+  enter(flow: FlowControl): void {
     if (!this.queueFull()) return;
-    this.held.push(e);
-    e.flow.pause('read-gate');
+    this.held.add(flow);
+    flow.pause('read-gate');
   }
 
   /** The queue for slots got shorter: the longest held association is let in. */
   next(): void {
     if (this.queueFull()) return;
-    this.held.shift()?.flow.resume('read-gate');
+    const [first] = this.held;
+    if (!first) return;
+    this.held.delete(first);
+    first.resume('read-gate');
   }
 
   /**
@@ -45,17 +44,13 @@ export class ReadGate {
    * either way the next held one may take its place. Every dataset let in ends here, so the line
    * keeps moving even when the workers drain the queue faster than let-in senders refill it.
    */
-  leave(e: Entrant): void {
-    const i = this.held.indexOf(e);
-    if (i >= 0) {
-      this.held.splice(i, 1);
-      e.flow.resume('read-gate');
-    }
+  leave(flow: FlowControl): void {
+    if (this.held.delete(flow)) flow.resume('read-gate');
     this.next();
   }
 
   /** Associations held. */
   get size(): number {
-    return this.held.length;
+    return this.held.size;
   }
 }
