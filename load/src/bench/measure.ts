@@ -30,7 +30,16 @@ export interface Measurement {
   pssMb?: number;
   held?: number;
   echoed?: number;
+  /** The generator's most frequent failure reasons, when there were failures. */
+  failedBecause?: string;
   error?: string;
+}
+
+/** "reason ×n" for the three most frequent reasons of failure (none when nothing failed). */
+function topReasons(failures: number, errors: Record<string, number>, statuses: Record<string, number> = {}): string | undefined {
+  if (failures === 0) return undefined;
+  const reasons = [...Object.entries(errors), ...Object.entries(statuses).filter(([s]) => s !== '0x0000').map(([s, n]) => [`status ${s}`, n] as const)];
+  return reasons.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([reason, n]) => `${reason} ×${n}`).join('; ');
 }
 
 const GENERATOR = path.join(REPO, 'load/src/generator/cli.ts');
@@ -55,7 +64,7 @@ async function runGenerator(args: string[], onStderr?: (text: string) => void): 
 /** Sends the scenario's warm-up instances, not measured; a failure among them fails the run. */
 async function warmUp(target: string[], w: Warmup): Promise<void> {
   const r = (await runGenerator([...target, '--size', String(w.sizeMb), '-n', String(w.instances)])) as LoadResult;
-  if (r.failures > 0) throw new Error(`${r.failures} of ${w.instances} warm-up instances failed`);
+  if (r.failures > 0) throw new Error(`${r.failures} of ${w.instances} warm-up instances failed (${topReasons(r.failures, r.errors, r.statuses)})`);
 }
 
 export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { ct: string; mf: string }, storage: string): Promise<Measurement> {
@@ -81,6 +90,7 @@ export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { 
         cpuSPerGb: perGb(cpuS),
         senderCpuSPerGb: perGb(r.cpuS),
         peakRssMb: rss.stop() / 1e6,
+        failedBecause: topReasons(r.failures, r.errors, r.statuses),
       };
     }
     // PSS is read once, when the generator says all associations are held: reading
@@ -97,9 +107,11 @@ export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { 
       pssMb: pss / 1e6,
       held: r.held,
       echoed: r.echoed,
+      failedBecause: topReasons(r.requested - r.echoed, r.errors),
     };
   } catch (err) {
-    return { ...base, failures: NaN, cpuS: NaN, peakRssMb: NaN, error: (err as Error).message };
+    const died = receiver.exitReport();
+    return { ...base, failures: NaN, cpuS: NaN, peakRssMb: NaN, error: (err as Error).message + (died ? `; ${died}` : '') };
   } finally {
     await receiver.stop();
   }

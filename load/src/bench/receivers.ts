@@ -66,8 +66,10 @@ export const ORTHANC: ReceiverSpec = {
     await writeFile(
       config,
       JSON.stringify({
-        Name: 'bench', StorageDirectory: dir, IndexDirectory: dir, DicomPort: port, DicomAet: 'STORESCP', HttpPort: port + 1,
-        RemoteAccessAllowed: false, AuthenticationEnabled: false, DicomCheckCalledAet: false, DicomAlwaysAllowStore: true,
+        // No HTTP server: it needs a second port (port + 1) that nothing reserves, and one round of a
+        // full run found Orthanc not serving.
+        Name: 'bench', StorageDirectory: dir, IndexDirectory: dir, DicomPort: port, DicomAet: 'STORESCP', HttpServerEnabled: false,
+        DicomCheckCalledAet: false, DicomAlwaysAllowStore: true,
         DicomScpTimeout: 600, MaximumPduLength: MAX_PDU, StorageCompression: false,
       }),
     );
@@ -80,6 +82,8 @@ export const orthancInstalled = (): boolean => spawnSync('sh', ['-c', 'command -
 export interface RunningReceiver {
   pid: number;
   port: number;
+  /** Why a run failed may be that the receiver died: its exit code and last output, if it did. */
+  exitReport(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -133,6 +137,7 @@ export async function startReceiver(spec: ReceiverSpec, dir: string, association
   return {
     pid: child.pid!,
     port,
+    exitReport: () => (child.exitCode ?? child.signalCode) !== null ? `${spec.name} exited (${child.exitCode ?? child.signalCode}): ${output.trim().slice(-600)}` : undefined,
     async stop() {
       if (child.exitCode !== null) return;
       process.kill(-child.pid!, 'SIGTERM');
