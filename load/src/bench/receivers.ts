@@ -107,6 +107,24 @@ async function accepting(port: number, deadline: number): Promise<void> {
   throw new Error(`receiver did not listen on ${port}`);
 }
 
+/**
+ * Waits until no process of the group is left: storescp --fork's children outlive their parent,
+ * and 10,000 of them still exiting would load the next receiver's run.
+ */
+async function groupGone(pgid: number): Promise<void> {
+  const alive = (signal: NodeJS.Signals | 0) => {
+    try {
+      process.kill(-pgid, signal);
+      return true;
+    } catch {
+      return false; // ESRCH: none left
+    }
+  };
+  // Bounded: a zombie nobody reaps would answer signal 0 forever.
+  for (const deadline = Date.now() + 60_000; alive(0) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+  alive('SIGKILL');
+}
+
 /** Runs argv with `ulimit -n 20000` (the hard cap here) and Nagle off for dcmtk. */
 export function spawnWithManyFiles(argv: string[], ownGroup = false): ChildProcess {
   return spawn('bash', ['-c', 'ulimit -n 20000 && exec "$0" "$@"', ...argv], {
@@ -139,11 +157,13 @@ export async function startReceiver(spec: ReceiverSpec, dir: string, association
     port,
     exitReport: () => (child.exitCode ?? child.signalCode) !== null ? `${spec.name} exited (${child.exitCode ?? child.signalCode}): ${output.trim().slice(-600)}` : undefined,
     async stop() {
-      if (child.exitCode !== null) return;
-      process.kill(-child.pid!, 'SIGTERM');
-      const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(killer);
+      if (child.exitCode === null) {
+        process.kill(-child.pid!, 'SIGTERM');
+        const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(killer);
+      }
+      await groupGone(child.pid!);
     },
   };
 }

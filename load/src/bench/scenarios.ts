@@ -31,7 +31,7 @@ export function plan(quick: boolean): Plan {
   const orthanc = orthancInstalled() ? [ORTHANC] : [];
   const pair = [OURS, STORESCP_FORK, ...orthanc];
   const ctLevels = quick ? [1, 16, 64, 300] : [1, 4, 16, 64, 300];
-  const idleLevels = quick ? [1000] : [1000, 10000];
+  const idleLevels = quick ? [500] : [1000, 10000];
   const ctInstances = quick ? 300 : 2000;
   const multiFrameMb = quick ? [100, 100] : [100, 125, 150, 175, 200];
   const ctWarmup = { instances: ctInstances, sizeMb: 0.5 };
