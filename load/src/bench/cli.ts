@@ -35,14 +35,10 @@ log(`writing corpus: ${p.ctInstances} CT + multi-frame ${p.multiFrameMb.join(', 
 const corpus = await makeCorpus(path.join(values.work, 'corpus'), p);
 const storage = path.join(values.work, 'store');
 
-// The first runs after writing the corpus meet cold pages (here storescp went 270, 305, then
-// 822 MB/s in its first three runs): one unreported run of the first scenario per receiver,
-// or in --quick, to stay under two minutes with Orthanc installed, by the first receiver only.
 const [first] = p.scenarios;
 if (first) {
-  const settlers = values.quick ? first.receivers.slice(0, 1) : first.receivers;
-  log(`settling: ${first.name}, one unreported run by ${settlers.map((r) => r.name).join(', ')}`);
-  for (const receiver of settlers) await measure(first, receiver, corpus, storage);
+  log(`settling: ${first.name}, one unreported run by ${p.settlers.map((r) => r.name).join(', ')}`);
+  for (const receiver of p.settlers) await measure(first, receiver, corpus, storage);
 }
 
 const results: Measurement[] = [];

@@ -5,10 +5,11 @@
  * generator is done.
  */
 import { once } from 'node:events';
-import { build } from 'esbuild';
 import path from 'node:path';
+import { bundleForNode } from '@storescp/scp-core/node-bundle';
 import type { HoldResult } from '../generator/hold.ts';
 import type { LoadResult } from '../generator/run.ts';
+import { isSuccess } from '../generator/stats.ts';
 import { sampleRss, treeCpuSeconds, treePssBytes } from './proc.ts';
 import { MAX_PDU, REPO, spawnWithManyFiles, startReceiver, type ReceiverSpec } from './receivers.ts';
 import type { Scenario, Warmup } from './scenarios.ts';
@@ -39,7 +40,8 @@ export interface Measurement {
 /** "reason ×n" for the three most frequent reasons of failure (none when nothing failed). */
 function topReasons(failures: number, errors: Record<string, number>, statuses: Record<string, number> = {}): string | undefined {
   if (failures === 0) return undefined;
-  const reasons = [...Object.entries(errors), ...Object.entries(statuses).filter(([s]) => s !== '0x0000').map(([s, n]) => [`status ${s}`, n] as const)];
+  const failedStatuses = Object.entries(statuses).filter(([s]) => !isSuccess(Number(s)));
+  const reasons = [...Object.entries(errors), ...failedStatuses.map(([s, n]) => [`status ${s}`, n] as const)];
   return reasons.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([reason, n]) => `${reason} ×${n}`).join('; ');
 }
 
@@ -49,17 +51,7 @@ function topReasons(failures: number, errors: Record<string, number>, statuses: 
  */
 const GENERATOR = path.join(REPO, 'load/dist/generator.mjs');
 let bundled: Promise<unknown> | undefined;
-const bundleGenerator = () =>
-  (bundled ??= build({
-    entryPoints: [path.join(REPO, 'load/src/generator/cli.ts')],
-    outfile: GENERATOR,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  }));
+const bundleGenerator = () => (bundled ??= bundleForNode({ entryPoints: [path.join(REPO, 'load/src/generator/cli.ts')], outfile: GENERATOR }));
 
 async function runGenerator(args: string[], onStderr?: (text: string) => void): Promise<unknown> {
   await bundleGenerator();
@@ -117,15 +109,16 @@ export async function measure(scenario: Scenario, spec: ReceiverSpec, corpus: { 
     const r = (await runGenerator([...target, '--hold', String(scenario.holdS), '--progress'], (text) => {
       if (pss === 0 && text.includes('holding')) pss = treePssBytes(receiver.pid);
     })) as HoldResult;
+    const failures = r.requested - r.echoed;
     return {
       ...base,
-      failures: r.requested - r.echoed,
+      failures,
       cpuS: treeCpuSeconds(receiver.pid) - cpu0,
       peakRssMb: rss.stop() / 1e6,
       pssMb: pss / 1e6,
       held: r.held,
       echoed: r.echoed,
-      failedBecause: topReasons(r.requested - r.echoed, r.errors),
+      failedBecause: topReasons(failures, r.errors),
     };
   } catch (err) {
     const died = receiver.exitReport();

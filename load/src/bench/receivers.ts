@@ -108,21 +108,26 @@ async function accepting(port: number, deadline: number): Promise<void> {
 }
 
 /**
- * Waits until no process of the group is left: storescp --fork's children outlive their parent,
- * and 10,000 of them still exiting would load the next receiver's run.
+ * Stops a process group and waits until none of it is left: storescp --fork's children outlive
+ * their parent, and thousands of them still exiting would load the next receiver's run. SIGTERM,
+ * then SIGKILL after 30 s; given up after 60 s (a zombie nobody reaps answers signal 0 forever).
  */
-async function groupGone(pgid: number): Promise<void> {
-  const alive = (signal: NodeJS.Signals | 0) => {
+async function stopGroup(pgid: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals | 0): boolean => {
     try {
-      process.kill(-pgid, signal);
+      process.kill(-pgid, sig);
       return true;
     } catch {
       return false; // ESRCH: none left
     }
   };
-  // Bounded: a zombie nobody reaps would answer signal 0 forever.
-  for (const deadline = Date.now() + 60_000; alive(0) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
-  alive('SIGKILL');
+  if (!signal('SIGTERM')) return;
+  const started = Date.now();
+  let killed = false;
+  while (signal(0) && Date.now() - started < 60_000) {
+    if (!killed && Date.now() - started > 30_000) killed = signal('SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Runs argv with `ulimit -n 20000` (the hard cap here) and Nagle off for dcmtk. */
@@ -155,15 +160,10 @@ export async function startReceiver(spec: ReceiverSpec, dir: string, association
   return {
     pid: child.pid!,
     port,
-    exitReport: () => (child.exitCode ?? child.signalCode) !== null ? `${spec.name} exited (${child.exitCode ?? child.signalCode}): ${output.trim().slice(-600)}` : undefined,
-    async stop() {
-      if (child.exitCode === null) {
-        process.kill(-child.pid!, 'SIGTERM');
-        const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(killer);
-      }
-      await groupGone(child.pid!);
+    exitReport() {
+      const how = child.exitCode ?? child.signalCode;
+      return how === null ? undefined : `${spec.name} exited (${how}): ${output.trim().slice(-600)}`;
     },
+    stop: () => stopGroup(child.pid!),
   };
 }

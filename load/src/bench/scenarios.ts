@@ -25,6 +25,12 @@ export interface Plan {
   /** Sizes of the multi-frame instances in MB. */
   multiFrameMb: number[];
   scenarios: Scenario[];
+  /**
+   * Who runs the first scenario once, unreported, after the corpus is written: the first runs
+   * meet cold pages (here storescp went 270, 305, then 822 MB/s in its first three). Every
+   * receiver in a full run; in --quick only the first, to stay under two minutes with Orthanc.
+   */
+  settlers: ReceiverSpec[];
 }
 
 export function plan(quick: boolean): Plan {
@@ -39,6 +45,7 @@ export function plan(quick: boolean): Plan {
   return {
     ctInstances,
     multiFrameMb,
+    settlers: quick ? [OURS] : pair,
     scenarios: [
       ...ctLevels.map((n): Scenario => ({ kind: 'store', name: `${ctInstances} × 0.5 MB CT, ${n} assoc`, corpus: 'ct', associations: n, warmup: ctWarmup, receivers: pair })),
       { kind: 'store', name: `${multiFrameMb.length} × ${[...new Set([Math.min(...multiFrameMb), Math.max(...multiFrameMb)])].join('–')} MB MF, 2 assoc`, corpus: 'mf', associations: 2, warmup: mfWarmup, receivers: [OURS, STORESCP_FORK, STORESCP_FORK_B, ...orthanc] },

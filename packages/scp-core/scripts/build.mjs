@@ -4,23 +4,16 @@
 // worker file from its package directory. The console's page files are copied beside the bundle
 // (it finds them relative to itself); uPlot is resolved from node_modules like piscina.
 import { cpSync } from 'node:fs';
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { bundleForNode } from './node-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const banner = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-await build({
+await bundleForNode({
   entryPoints: { cli: `${root}/src/cli.ts`, 'pool-worker': `${root}/../workers/src/pool-worker.ts` },
   outdir: `${root}/dist`,
   outExtension: { '.js': '.mjs' },
-  bundle: true,
   splitting: false,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
   external: ['piscina'],
-  banner: { js: banner },
   sourcemap: 'linked',
-  logLevel: 'warning',
 });
 cpSync(`${root}/src/console/static`, `${root}/dist/static`, { recursive: true });
