@@ -37,8 +37,14 @@ test('S3 down three times under load: refusals are 0xA700 and nothing acknowledg
   try {
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, 600));
+      const refusedBefore = statuses.get(0xa700) ?? 0;
       await s3rver.close();
-      await new Promise((r) => setTimeout(r, 400));
+      // Down until a store has met it (at least 400 ms): on a busy machine the senders may
+      // send nothing in a fixed window. Bounded, so an SCP that never refuses fails below.
+      const downSince = Date.now();
+      while (Date.now() - downSince < 400 || ((statuses.get(0xa700) ?? 0) === refusedBefore && Date.now() - downSince < 15_000)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       s3rver = await startS3rver(dir, ['dicom'], port);
     }
     await new Promise((r) => setTimeout(r, 600));
