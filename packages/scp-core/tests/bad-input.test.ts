@@ -138,6 +138,19 @@ test('an idle association is kept while its C-STORE is being stored, then timed 
   await expectAbort(scu);
 });
 
+test('an event loop that stalls past the timeout does not blame a peer whose PDU waits in the socket', async () => {
+  // Timers run before the reads queued behind them: after a stall (GC, a starved CPU) the
+  // timeout is due, yet the peer's C-ECHO-RQ already sits in the socket buffer.
+  const scu = await connectScu(t.port);
+  await new Promise((r) => setTimeout(r, 300));
+  // In the check phase, so that the next loop turn starts with the due timers, not the reads.
+  await new Promise((r) => setImmediate(r));
+  const echo = scu.echo(); // written to the kernel at once
+  for (const until = Date.now() + 800; Date.now() < until; ); // this process stalls past the 0.5 s limit
+  assert.equal(await echo, 0x0000);
+  await scu.release();
+});
+
 test('a flood of tiny elements before the Study/Series UIDs is 0xC000, without re-parsing megabytes', async () => {
   // 150,000 empty LO elements (8 bytes each) in private groups 0009-0011, then the UIDs.
   const sop = freshUid();

@@ -4,8 +4,8 @@
  * DIMSE message assembly and the dispatch to Verification and Storage.
  *
  * It owns the behaviours a generic DIMSE library leaves open: the socket is paused for
- * backpressure, our timers never run while we are the ones working, and an abort always
- * destroys the socket.
+ * backpressure, our timers never run while we are the ones working nor count a stall of our own
+ * against the peer, and an abort always destroys the socket.
  */
 import type { Socket } from 'node:net';
 import { type AcceptedContext, type NegotiationPolicy, limitExceeded, negotiate } from '../acse/negotiation.ts';
@@ -172,10 +172,19 @@ export class Association implements FlowControl {
     this.timer.unref();
   }
 
-  private onTimer(): void {
+  /**
+   * `confirmed`: the limit had passed when the timer fired, and the reads that were waiting behind
+   * it have run since. A loop turn runs due timers before it reads sockets, so after a stall of our
+   * own (a GC pause, a starved CPU) a peer whose PDU already sits in the socket would be blamed.
+   */
+  private onTimer(confirmed = false): void {
     if (this.state === 'closed') return;
     const timeout = this.currentTimeout();
     if (timeout !== undefined && Date.now() - this.lastProgress >= timeout) {
+      if (!confirmed) {
+        setImmediate(() => this.onTimer(true));
+        return;
+      }
       const which = this.incoming ? 'DIMSE timeout: message not progressing' : 'network timeout: no PDU';
       this.opts.metrics.associationsRejected.inc({ reason: this.state === 'awaiting-rq' ? 'artim-timeout' : 'timeout' });
       this.abort(which, AbortReason.NotSpecified);
