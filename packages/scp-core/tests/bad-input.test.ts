@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { createDeflateRaw } from 'node:zlib';
 import { AssociationAborted, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
 import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
@@ -89,6 +92,80 @@ test('missing or malformed UIDs are 0xC000 and nothing is written anywhere', asy
   assert.ok(!existsSync(join(t.dir, '..', 'x')) && !existsSync(join(t.dir, '..', 'x.dcm')), 'nothing outside the store');
   assert.equal(allFiles(t.dir).filter((f) => /x\.dcm$|abc|\.\./.test(f)).length, 0);
   assert.equal(await storeOne(t.port), 0x0000);
+});
+
+/** A dataset whose private OB fills it up to exactly `end` bytes, then the Study/Series UIDs and Pixel Data. */
+function datasetWithOb(sop: string, end: number, study: string): Buffer {
+  const head = buildDataset([[0x00080016, 'UI', CT_IMAGE], [0x00080018, 'UI', sop], [0x00080020, 'DA', '20240102']]);
+  const ob = buildDataset([[0x00191010, 'OB', new Uint8Array(end - head.length - 12)]]);
+  const tail = buildDataset([[0x0020000d, 'UI', study], [0x0020000e, 'UI', `${study}.1`], [0x7fe00010, 'OW', new Uint8Array(512)]]);
+  return Buffer.concat([head, ob, tail]);
+}
+
+test('found by a dataset review: an element that ends exactly where the first 64 KiB read ends does not hide the Study UID', async () => {
+  // The header reader took a prefix that parsed cleanly to its end as "no Study UID": 0xC000.
+  const sop = freshUid();
+  const study = freshUid();
+  const scu = await connectScu(t.port);
+  const rsp = await scu.store(CT_IMAGE, sop, datasetWithOb(sop, 64 * 1024, study));
+  await scu.release();
+  assert.equal(rsp.status, 0x0000, rsp.errorComment);
+  assert.equal(storedFiles(t.dir).filter((f) => f.includes(study) && f.endsWith(`${sop}.dcm`)).length, 1);
+});
+
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+
+/** `parts` deflated as one raw stream; a number is that many zero bytes, streamed 1 MiB at a time. */
+async function deflate(parts: (Uint8Array | number)[], level: number): Promise<Buffer> {
+  const zeros = new Uint8Array(1024 * 1024);
+  async function* chunks() {
+    for (const p of parts) {
+      if (typeof p !== 'number') yield p;
+      else for (let left = p; left > 0; left -= zeros.length) yield zeros.subarray(0, Math.min(left, zeros.length));
+    }
+  }
+  return buffer(Readable.from(chunks()).pipe(createDeflateRaw({ level })));
+}
+
+/** An OB or OW element's header (explicit VR little endian) for `length` bytes of value. */
+function longHeader(tag: number, vr: 'OB' | 'OW', length: number): Buffer {
+  const h = Buffer.alloc(12);
+  h.writeUInt16LE(tag >>> 16, 0);
+  h.writeUInt16LE(tag & 0xffff, 2);
+  h.write(vr, 4, 'latin1');
+  h.writeUInt32LE(length, 8);
+  return h;
+}
+
+test('found by a dataset review: a deflated dataset that inflates to a gigabyte before its UIDs is 0xC000 without inflating it whole', { timeout: 60_000 }, async () => {
+  const sop = freshUid();
+  const GB = 1024 ** 3;
+  const head = buildDataset([[0x00080016, 'UI', CT_IMAGE], [0x00080018, 'UI', sop]]);
+  const tail = buildDataset([[0x0020000d, 'UI', '1.2.3'], [0x0020000e, 'UI', '1.2.3.4']]);
+  const bomb = await deflate([head, longHeader(0x00191010, 'OB', GB), GB, tail], 1);
+  const peakBefore = process.resourceUsage().maxRSS * 1024;
+  const scu = await connectScu(t.port, { contexts: [{ abstractSyntax: CT_IMAGE, transferSyntaxes: [DEFLATED] }] });
+  const rsp = await scu.store(CT_IMAGE, sop, bomb);
+  await scu.release();
+  assert.equal(rsp.status, 0xc000);
+  // Whole, it took 1 GB and more; read a bounded prefix at a time, 32 MB (this process holds the test too).
+  const grewMb = (process.resourceUsage().maxRSS * 1024 - peakBefore) / 1e6;
+  assert.ok(grewMb < 300, `peak RSS grew ${grewMb.toFixed(0)} MB`);
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a deflated dataset whose Pixel Data packs 1,000:1 is stored: only the start is inflated to find its UIDs', { timeout: 60_000 }, async () => {
+  // Its first 64 KiB inflate past the reader's 32 MB limit, so a shorter start is inflated.
+  const sop = freshUid();
+  const study = freshUid();
+  const MB = 1024 * 1024;
+  const head = ctDataset({ sop, study }, 0).subarray(0, -12); // all but the empty Pixel Data
+  const dataset = await deflate([head, longHeader(0x7fe00010, 'OW', 100 * MB), 100 * MB], 9);
+  const scu = await connectScu(t.port, { contexts: [{ abstractSyntax: CT_IMAGE, transferSyntaxes: [DEFLATED] }] });
+  const rsp = await scu.store(CT_IMAGE, sop, dataset);
+  await scu.release();
+  assert.equal(rsp.status, 0x0000, rsp.errorComment);
+  assert.equal(storedFiles(t.dir).filter((f) => f.includes(study)).length, 1);
 });
 
 test('a dataset that is not DICOM at all is 0xC000', async () => {

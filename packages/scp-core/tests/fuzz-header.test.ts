@@ -65,6 +65,7 @@ test('found writing the header target: a prefix with 200,000 elements does not o
     dataset.writeUInt16LE((i % 0xffff) + 1, i * 8 + 2);
     dataset.write('LO', i * 8 + 4, 'latin1');
   }
-  // readHeader itself: the oracle's time limit is for fuzz-sized inputs, this one is 1.6 MB.
-  assert.equal(readHeader(dataset, '1.2.840.10008.1.2.1', false).kind, 'ok');
+  // readHeader itself: the oracle's time limit is for fuzz-sized inputs, this one is 1.6 MB. The
+  // UIDs are not in it yet, so the answer is to read on.
+  assert.equal(readHeader(dataset, '1.2.840.10008.1.2.1', false).kind, 'need-more');
 });

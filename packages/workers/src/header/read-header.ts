@@ -37,6 +37,9 @@ const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 
+/** The most a deflated prefix may inflate to: deflate packs up to ~1,000:1. */
+const MAX_INFLATED = 32 * 1024 * 1024;
+
 /**
  * @param prefix the first bytes of the dataset (the whole dataset when `complete`)
  */
@@ -44,15 +47,15 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
   let bytes = prefix;
   if (transferSyntaxUid === DEFLATED) {
     try {
-      // SYNC_FLUSH lets a truncated deflate stream yield what it has.
-      bytes = inflateRawSync(prefix, { finishFlush: zlib.Z_SYNC_FLUSH });
+      const inflated = inflatePrefix(prefix);
+      bytes = inflated.bytes;
+      complete &&= inflated.whole;
     } catch (err) {
       return { kind: 'unreadable', reason: `deflated dataset does not inflate: ${(err as Error).message}` };
     }
   }
   const parser = transferSyntaxUid === EXPLICIT_BE ? dicomParser.bigEndianByteArrayParser : dicomParser.littleEndianByteArrayParser;
   const dataSet = new DataSetClass(parser, bytes, {});
-  let stoppedEarly = false;
   try {
     // Inside the try: ByteStream throws on an empty array (a zero-length dataset, or a prefix
     // that inflates to nothing).
@@ -63,7 +66,6 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
   } catch {
     // dicom-parser throws strings and other non-Errors at the end of the prefix or on garbage;
     // what it read before that stays in dataSet.elements and is validated below.
-    stoppedEarly = true;
   }
 
   const elements = dataSet.elements as Record<string, { dataOffset: number; length: number } | undefined>;
@@ -84,9 +86,28 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
     const tag = parseInt(key.slice(1), 16);
     if (tag > lastTag) lastTag = tag;
   }
-  if (stoppedEarly && !complete && lastTag <= LAST_NEEDED) return { kind: 'need-more', elements: Object.keys(elements).length };
+  // Not only when parsing stopped early: a prefix can end exactly where an element does.
+  if (!complete && lastTag <= LAST_NEEDED) return { kind: 'need-more', elements: Object.keys(elements).length };
   if (Object.keys(elements).length === 0) return { kind: 'unreadable', reason: 'no DICOM elements could be read' };
   return { kind: 'ok', fields };
+}
+
+/**
+ * Inflates as much of a deflated prefix as fits in MAX_INFLATED: a megabyte sent could otherwise
+ * take a gigabyte here. Past the limit, a quarter of the input is tried, and so on; the UIDs sit
+ * near the start, and a prefix whose elements before them inflate past the limit ends as "no
+ * Study/Series UIDs" in the store's read loop.
+ */
+function inflatePrefix(prefix: Uint8Array): { bytes: Uint8Array; whole: boolean } {
+  for (let input = prefix; ; input = input.subarray(0, input.length >>> 2)) {
+    try {
+      // SYNC_FLUSH lets a truncated deflate stream yield what it has.
+      return { bytes: inflateRawSync(input, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED }), whole: input === prefix };
+    } catch (err) {
+      // 4 KiB cannot inflate past the limit; the check only guards the loop.
+      if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE' || input.length < 4096) throw err;
+    }
+  }
 }
 
 function asString(b: Uint8Array, offset: number, length: number): string {
