@@ -13,8 +13,12 @@ import { AssociationAborted, encodePdu, PduType, Scu, type Pdu } from '../src/in
 import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
+/** The SCP's warnings, to check what it says about a refused instance. */
+const warnings: { event: string; fields?: Record<string, unknown> }[] = [];
 before(async () => {
-  t = await startTestScp(['--network-timeout', '0.5', '--dimse-timeout', '0.5']);
+  const quiet = () => {};
+  const log = { debug: quiet, info: quiet, error: quiet, warn: (event: string, fields?: Record<string, unknown>) => void warnings.push({ event, fields }) };
+  t = await startTestScp(['--network-timeout', '0.5', '--dimse-timeout', '0.5'], { log });
 });
 after(() => t.stop());
 
@@ -92,6 +96,19 @@ test('missing or malformed UIDs are 0xC000 and nothing is written anywhere', asy
   assert.ok(!existsSync(join(t.dir, '..', 'x')) && !existsSync(join(t.dir, '..', 'x.dcm')), 'nothing outside the store');
   assert.equal(allFiles(t.dir).filter((f) => /x\.dcm$|abc|\.\./.test(f)).length, 0);
   assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a refused C-STORE is logged with the instance, its status and why', async () => {
+  const sop = freshUid();
+  const scu = await connectScu(t.port);
+  const rsp = await scu.store(CT_IMAGE, sop, ctDataset({ sop, study: '1.2.abc' }));
+  await scu.release();
+  assert.equal(rsp.status, 0xc000);
+  const line = warnings.find((w) => w.event === 'cstore.failed' && w.fields?.sopInstanceUid === sop);
+  assert.ok(line, 'a cstore.failed warning names the instance');
+  assert.equal(line.fields!.status, '0xc000');
+  assert.equal(line.fields!.comment, 'Study Instance UID missing or malformed');
+  assert.equal(line.fields!.sopClassUid, CT_IMAGE);
 });
 
 /** A dataset whose private OB fills it up to exactly `end` bytes, then the Study/Series UIDs and Pixel Data. */

@@ -396,6 +396,18 @@ export class Association implements FlowControl {
         if ('aborted' in result && result.aborted) return this.releaseIfDone();
         this.statusCounts.set(result.status, (this.statusCounts.get(result.status) ?? 0) + 1);
         this.opts.metrics.cstores.inc({ status: statusLabel(result.status) });
+        // The sender keeps a refused image; the log says which one and why, for whoever resends it.
+        if (result.status !== 0x0000) {
+          this.opts.log.warn('cstore.failed', {
+            peer: this.peerAddress,
+            calling: this.callingAeTitle,
+            sopInstanceUid: command.affectedSopInstanceUid,
+            sopClassUid: command.affectedSopClassUid,
+            status: statusLabel(result.status),
+            comment: result.comment,
+            ...(result.detail ? { detail: result.detail } : {}),
+          });
+        }
         if (this.state === 'established' || this.state === 'releasing') {
           this.respond(
             pcId,
