@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { createDeflateRaw } from 'node:zlib';
-import { AssociationAborted, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AssociationAborted, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
 import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
@@ -183,6 +184,27 @@ test('a deflated dataset whose Pixel Data packs 1,000:1 is stored: only the star
   await scu.release();
   assert.equal(rsp.status, 0x0000, rsp.errorComment);
   assert.equal(storedFiles(t.dir).filter((f) => f.includes(study)).length, 1);
+});
+
+test('found by fuzzing the network: a command split over two TCP reads is read whole', async () => {
+  // Its first part was kept as a view of the read buffer every socket shares, which the next
+  // read (of any association) overwrote: a valid C-ECHO-RQ got A-ABORT, or another peer's bytes.
+  const VERIFICATION = '1.2.840.10008.1.1';
+  const scu = await connectScu(t.port);
+  const pcId = scu.contextFor(VERIFICATION).id;
+  for (const [i, cut] of [20, 50].entries()) {
+    const command = encodeCommand({ commandField: CommandField.CEchoRq, messageId: 100 + i, affectedSopClassUid: VERIFICATION, hasDataset: false });
+    const pdu = encodePdu({ type: PduType.PData, pdvs: [{ presentationContextId: pcId, isCommand: true, isLast: true, data: command }] });
+    scu.send(pdu.subarray(0, cut));
+    await sleep(50); // two reads on the SCP's side
+    scu.send(pdu.subarray(cut));
+    const rsp = await scu.nextPdu();
+    assert.equal(rsp.type, PduType.PData, `split at ${cut}: answered, not aborted`);
+    const answer = decodeCommand(rsp.type === PduType.PData ? rsp.pdvs[0]!.data : new Uint8Array());
+    assert.equal(answer.messageIdBeingRespondedTo, 100 + i);
+    assert.equal(answer.status, 0x0000);
+  }
+  await scu.release();
 });
 
 test('a dataset that is not DICOM at all is 0xC000', async () => {

@@ -280,7 +280,8 @@ export class Association implements FlowControl {
       if (m.pcId !== pcId) throw new PduError('command fragments on two presentation contexts', AbortReason.UnexpectedPduParameter);
       m.commandLength += data.length;
       if (m.commandLength > MAX_COMMAND_LENGTH) throw new PduError('command set larger than 64 KiB');
-      m.commandParts.push(data.slice()); // the view dies with this chunk
+      // A copy: the view dies with this chunk (Buffer#slice, unlike Uint8Array's, would be a view).
+      m.commandParts.push(Uint8Array.prototype.slice.call(data));
       return;
     }
     if (!msg?.command || !msg.command.hasDataset) throw new PduError('dataset fragment without a C-STORE command', AbortReason.UnexpectedPduParameter);
