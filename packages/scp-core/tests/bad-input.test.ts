@@ -254,6 +254,44 @@ test('an idle association is kept while its C-STORE is being stored, then timed 
   await expectAbort(scu);
 });
 
+test('found by fuzzing the network: a shorter DIMSE timeout applies as soon as a message starts', { timeout: 30_000 }, async () => {
+  // The timer was armed for the 20 s network limit while idle and only looked again then.
+  const own = await startTestScp(['--network-timeout', '20', '--dimse-timeout', '0.5']);
+  try {
+    const scu = await connectScu(own.port);
+    const sop = freshUid();
+    const ctx = scu.contextFor(CT_IMAGE);
+    scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+    scu.sendDataset(ctx.id, ctDataset({ sop }).subarray(0, 100), false);
+    await expectAbort(scu); // the SCU gives up waiting after 15 s
+  } finally {
+    await own.stop();
+  }
+});
+
+test('found by fuzzing the network: a shorter network timeout applies as soon as a message is answered', { timeout: 30_000 }, async () => {
+  // The timer fired mid-message and was re-armed for the 20 s DIMSE limit, which then also
+  // bounded the idle association after the answer.
+  const own = await startTestScp(['--network-timeout', '0.5', '--dimse-timeout', '20']);
+  try {
+    const scu = await connectScu(own.port);
+    const sop = freshUid();
+    const ctx = scu.contextFor(CT_IMAGE);
+    const dataset = ctDataset({ sop }, 4000);
+    scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+    for (let p = 0; p < 3000; p += 1000) {
+      scu.sendDataset(ctx.id, dataset.subarray(p, p + 1000), false);
+      await sleep(300); // progress within the DIMSE limit, past the network one
+    }
+    scu.sendDataset(ctx.id, dataset.subarray(3000));
+    const rsp = await scu.nextPdu();
+    assert.equal(rsp.type, PduType.PData);
+    await expectAbort(scu); // the SCU gives up waiting after 15 s
+  } finally {
+    await own.stop();
+  }
+});
+
 test('an event loop that stalls past the timeout does not blame a peer whose PDU waits in the socket', async () => {
   // Timers run before the reads queued behind them: after a stall (GC, a starved CPU) the
   // timeout is due, yet the peer's C-ECHO-RQ already sits in the socket buffer.

@@ -79,6 +79,8 @@ export class Association implements FlowControl {
   private batches: BatchTracker | undefined;
   private lastProgress = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (epoch ms). */
+  private timerDue = Infinity;
   private closeReason = '';
   private idleWaiters: (() => void)[] = [];
   /** Resolves when the socket is gone and the association's batches are closed. */
@@ -140,6 +142,7 @@ export class Association implements FlowControl {
     this.opts.metrics.socketsPaused.dec();
     if (this.state === 'closed') return;
     this.touch();
+    this.rearmIfSooner();
     this.socket.resume();
   }
 
@@ -168,8 +171,21 @@ export class Association implements FlowControl {
   private armTimer(): void {
     const timeout = this.currentTimeout() ?? Math.min(this.opts.networkTimeoutMs, this.opts.dimseTimeoutMs);
     const due = Math.max(10, this.lastProgress + timeout - Date.now());
+    this.timerDue = Date.now() + due;
     this.timer = setTimeout(() => this.onTimer(), due);
     this.timer.unref();
+  }
+
+  /**
+   * After what may change which limit applies (a message starts or ends, an answer goes out,
+   * reading resumes): the timer was armed for the limit of its time, so a shorter one that now
+   * applies would only be enforced when the longer one ran out.
+   */
+  private rearmIfSooner(): void {
+    const timeout = this.currentTimeout();
+    if (timeout === undefined || this.lastProgress + timeout >= this.timerDue) return;
+    clearTimeout(this.timer);
+    this.armTimer();
   }
 
   /**
@@ -214,6 +230,7 @@ export class Association implements FlowControl {
     if (this.state === 'closed') return;
     try {
       this.reader.push(chunk);
+      this.rearmIfSooner();
     } catch (err) {
       if (err instanceof PduError) this.abort(`protocol error: ${err.message}`, err.abortReason);
       else if (err instanceof DimseError) this.abort(`DIMSE error: ${err.message}`, AbortReason.InvalidPduParameterValue);
@@ -393,6 +410,7 @@ export class Association implements FlowControl {
       .then((result) => {
         this.outstanding--;
         this.touch();
+        this.rearmIfSooner();
         if (this.outstanding === 0) for (const w of this.idleWaiters.splice(0)) w();
         if ('aborted' in result && result.aborted) return this.releaseIfDone();
         this.statusCounts.set(result.status, (this.statusCounts.get(result.status) ?? 0) + 1);
