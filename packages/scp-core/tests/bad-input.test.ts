@@ -44,6 +44,23 @@ async function rawSend(bytes: Uint8Array): Promise<Scu> {
   return scu;
 }
 
+/** Sends the C-STORE-RQ command for `sop`; the caller sends its dataset with sendDataset. */
+function beginStore(scu: Scu, sop: string): number {
+  const pcId = scu.contextFor(CT_IMAGE).id;
+  scu.sendCommand(pcId, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+  return pcId;
+}
+
+/** Runs `body` against an SCP of its own, started with `args`. */
+async function withOwnScp(args: string[], body: (port: number) => Promise<void>): Promise<void> {
+  const own = await startTestScp(args);
+  try {
+    await body(own.port);
+  } finally {
+    await own.stop();
+  }
+}
+
 test('garbage instead of an A-ASSOCIATE-RQ is aborted', async () => {
   await expectAbort(await rawSend(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')));
   assert.equal(await storeOne(t.port), 0x0000);
@@ -66,9 +83,8 @@ test('a dataset cut off mid-element then A-ABORT stores nothing', async () => {
   const scu = await connectScu(t.port);
   const sop = freshUid();
   const ds = ctDataset({ sop }, 200_000);
-  const ctx = scu.contextFor(CT_IMAGE);
-  scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
-  scu.sendDataset(ctx.id, ds.subarray(0, 150_001), false);
+  const pcId = beginStore(scu, sop);
+  scu.sendDataset(pcId, ds.subarray(0, 150_001), false);
   await new Promise((r) => setTimeout(r, 100));
   scu.abort();
   await new Promise((r) => setTimeout(r, 300));
@@ -236,9 +252,8 @@ test('a client that connects and sends nothing is closed at the network timeout'
 test('a message that stops progressing is aborted at the DIMSE timeout', async () => {
   const scu = await connectScu(t.port);
   const sop = freshUid();
-  const ctx = scu.contextFor(CT_IMAGE);
-  scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
-  scu.sendDataset(ctx.id, ctDataset({ sop }).subarray(0, 100), false);
+  const pcId = beginStore(scu, sop);
+  scu.sendDataset(pcId, ctDataset({ sop }).subarray(0, 100), false);
   await expectAbort(scu);
   assert.equal(storedFiles(t.dir).filter((f) => f.includes(sop)).length, 0);
   assert.equal(await storeOne(t.port), 0x0000);
@@ -256,40 +271,30 @@ test('an idle association is kept while its C-STORE is being stored, then timed 
 
 test('found by fuzzing the network: a shorter DIMSE timeout applies as soon as a message starts', { timeout: 30_000 }, async () => {
   // The timer was armed for the 20 s network limit while idle and only looked again then.
-  const own = await startTestScp(['--network-timeout', '20', '--dimse-timeout', '0.5']);
-  try {
-    const scu = await connectScu(own.port);
+  await withOwnScp(['--network-timeout', '20', '--dimse-timeout', '0.5'], async (port) => {
+    const scu = await connectScu(port);
     const sop = freshUid();
-    const ctx = scu.contextFor(CT_IMAGE);
-    scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
-    scu.sendDataset(ctx.id, ctDataset({ sop }).subarray(0, 100), false);
+    scu.sendDataset(beginStore(scu, sop), ctDataset({ sop }).subarray(0, 100), false);
     await expectAbort(scu); // the SCU gives up waiting after 15 s
-  } finally {
-    await own.stop();
-  }
+  });
 });
 
 test('found by fuzzing the network: a shorter network timeout applies as soon as a message is answered', { timeout: 30_000 }, async () => {
   // The timer fired mid-message and was re-armed for the 20 s DIMSE limit, which then also
   // bounded the idle association after the answer.
-  const own = await startTestScp(['--network-timeout', '0.5', '--dimse-timeout', '20']);
-  try {
-    const scu = await connectScu(own.port);
+  await withOwnScp(['--network-timeout', '0.5', '--dimse-timeout', '20'], async (port) => {
+    const scu = await connectScu(port);
     const sop = freshUid();
-    const ctx = scu.contextFor(CT_IMAGE);
     const dataset = ctDataset({ sop }, 4000);
-    scu.sendCommand(ctx.id, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+    const pcId = beginStore(scu, sop);
     for (let p = 0; p < 3000; p += 1000) {
-      scu.sendDataset(ctx.id, dataset.subarray(p, p + 1000), false);
+      scu.sendDataset(pcId, dataset.subarray(p, p + 1000), false);
       await sleep(300); // progress within the DIMSE limit, past the network one
     }
-    scu.sendDataset(ctx.id, dataset.subarray(3000));
-    const rsp = await scu.nextPdu();
-    assert.equal(rsp.type, PduType.PData);
+    scu.sendDataset(pcId, dataset.subarray(3000));
+    assert.equal((await scu.nextPdu()).type, PduType.PData);
     await expectAbort(scu); // the SCU gives up waiting after 15 s
-  } finally {
-    await own.stop();
-  }
+  });
 });
 
 test('an event loop that stalls past the timeout does not blame a peer whose PDU waits in the socket', async () => {
