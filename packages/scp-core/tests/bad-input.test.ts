@@ -14,11 +14,11 @@ import { AssociationAborted, CommandField, decodeCommand, encodeCommand, encodeP
 import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
-/** The SCP's warnings, to check what it says about a refused instance. */
-const warnings: { event: string; fields?: Record<string, unknown> }[] = [];
+/** What the SCP logs at info level and above, to check what it says about refused input. */
+const logged: { event: string; fields?: Record<string, unknown> }[] = [];
 before(async () => {
-  const quiet = () => {};
-  const log = { debug: quiet, info: quiet, error: quiet, warn: (event: string, fields?: Record<string, unknown>) => void warnings.push({ event, fields }) };
+  const keep = (event: string, fields?: Record<string, unknown>) => void logged.push({ event, fields });
+  const log = { debug: () => {}, info: keep, warn: keep, error: keep };
   t = await startTestScp(['--network-timeout', '0.5', '--dimse-timeout', '0.5'], { log });
 });
 after(() => t.stop());
@@ -61,9 +61,16 @@ async function withOwnScp(args: string[], body: (port: number) => Promise<void>)
   }
 }
 
-test('garbage instead of an A-ASSOCIATE-RQ is aborted', async () => {
+const protocolRefusals = async () => (await t.scp.metrics.associationsRejected.get()).values.find((v) => v.labels.reason === 'protocol-error')?.value ?? 0;
+
+test('garbage instead of an A-ASSOCIATE-RQ is aborted, logged and counted', async () => {
+  const counted = await protocolRefusals();
   await expectAbort(await rawSend(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')));
   assert.equal(await storeOne(t.port), 0x0000);
+  // Found by fuzzing the network: a peer refused before association left no trace at all.
+  assert.equal(await protocolRefusals(), counted + 1);
+  const line = logged.find((l) => l.event === 'connection.refused');
+  assert.match(String(line?.fields?.end), /^protocol error: /);
 });
 
 test('a PDU length of 0xFFFFFFFF is aborted without buffering it', async () => {
@@ -121,7 +128,7 @@ test('a refused C-STORE is logged with the instance, its status and why', async 
   const rsp = await scu.store(CT_IMAGE, sop, ctDataset({ sop, study: '1.2.abc' }));
   await scu.release();
   assert.equal(rsp.status, 0xc000);
-  const line = warnings.find((w) => w.event === 'cstore.failed' && w.fields?.sopInstanceUid === sop);
+  const line = logged.find((w) => w.event === 'cstore.failed' && w.fields?.sopInstanceUid === sop);
   assert.ok(line, 'a cstore.failed warning names the instance');
   assert.equal(line.fields!.status, '0xc000');
   assert.equal(line.fields!.comment, 'Study Instance UID missing or malformed');

@@ -232,6 +232,7 @@ export class Association implements FlowControl {
       this.reader.push(chunk);
       this.rearmIfSooner();
     } catch (err) {
+      if (err instanceof PduError && !this.admitted) this.opts.metrics.associationsRejected.inc({ reason: 'protocol-error' });
       if (err instanceof PduError) this.abort(`protocol error: ${err.message}`, err.abortReason);
       else if (err instanceof DimseError) this.abort(`DIMSE error: ${err.message}`, AbortReason.InvalidPduParameterValue);
       else {
@@ -522,6 +523,9 @@ export class Association implements FlowControl {
           statuses: Object.fromEntries([...this.statusCounts].map(([s, n]) => [statusLabel(s), n])),
           end: this.closeReason,
         });
+      } else if (/^(protocol error|network timeout)/.test(this.closeReason)) {
+        // A peer that never got associated: a wrong port, protocol or TLS setting on its side.
+        this.opts.log.info('connection.refused', { peer: this.peerAddress, end: this.closeReason });
       }
       this.opts.onClose(this);
       this.resolveClosed();
