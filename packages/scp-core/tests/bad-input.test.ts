@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { createDeflateRaw } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssociationAborted, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
+import { AbortReason, AssociationAborted, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
 import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
@@ -228,6 +228,26 @@ test('found by fuzzing the network: a command split over two TCP reads is read w
     assert.equal(answer.status, 0x0000);
   }
   await scu.release();
+});
+
+test('found by fuzzing the network: empty fragments cannot finish a half-sent command or follow a whole one', async () => {
+  // Empty PDVs skipped the checks made on fragments with data: an empty last dataset fragment
+  // after half a command was taken as a finished message, and the command dropped unanswered.
+  const sop = freshUid();
+  const command = encodeCommand({ commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+  const empty = new Uint8Array(0);
+  const cases = [
+    (pcId: number) => [{ presentationContextId: pcId, isCommand: true, isLast: false, data: command.subarray(0, 20) }, { presentationContextId: pcId, isCommand: false, isLast: true, data: empty }],
+    (pcId: number) => [{ presentationContextId: pcId, isCommand: true, isLast: true, data: command }, { presentationContextId: pcId, isCommand: true, isLast: true, data: empty }],
+  ];
+  for (const pdvs of cases) {
+    const scu = await connectScu(t.port);
+    scu.send(encodePdu({ type: PduType.PData, pdvs: pdvs(scu.contextFor(CT_IMAGE).id) }));
+    // This SCP's network timeout would abort too, but with reason 0 (not specified).
+    assert.deepEqual(await scu.nextPdu(), { type: PduType.Abort, source: 2, reason: AbortReason.UnexpectedPduParameter });
+    scu.close();
+  }
+  assert.equal(await storeOne(t.port), 0x0000);
 });
 
 test('a dataset that is not DICOM at all is 0xC000', async () => {

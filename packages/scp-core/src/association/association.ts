@@ -310,13 +310,12 @@ export class Association implements FlowControl {
 
   private onPdvEnd(pcId: number, isCommand: boolean, isLast: boolean): void {
     this.touch();
-    const msg = this.incoming;
-    if (!msg) {
-      // A zero-length first command fragment: open the message anyway.
-      if (isCommand) this.startMessage(pcId);
-      else throw new PduError('dataset fragment without a C-STORE command', AbortReason.UnexpectedPduParameter);
-      return this.onPdvEnd(pcId, isCommand, isLast);
-    }
+    // Empty fragments come only here, so onPdvData's checks are made again for them. A zero-length
+    // first command fragment opens the message anyway.
+    const msg = this.incoming ?? (isCommand ? this.startMessage(pcId) : undefined);
+    if (!msg || (!isCommand && !msg.command?.hasDataset)) throw new PduError('dataset fragment without a C-STORE command', AbortReason.UnexpectedPduParameter);
+    if (isCommand && msg.command) throw new PduError('command fragment after the command was complete', AbortReason.UnexpectedPduParameter);
+    if (msg.pcId !== pcId) throw new PduError('fragments of one message on two presentation contexts', AbortReason.UnexpectedPduParameter);
     if (!isLast) return;
     if (isCommand) return this.onCommand(msg, concatBytes(msg.commandParts, msg.commandLength));
     // Last dataset fragment: the message is complete.
