@@ -11,7 +11,7 @@ import { buffer } from 'node:stream/consumers';
 import { createDeflateRaw } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortReason, AssociationAborted, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
-import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+import { allFiles, buildDataset, connectScu, elementHeader, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 /** What the SCP logs at info level and above, to check what it says about refused input. */
@@ -168,22 +168,12 @@ async function deflate(parts: (Uint8Array | number)[], level: number): Promise<B
   return buffer(Readable.from(chunks()).pipe(createDeflateRaw({ level })));
 }
 
-/** An OB or OW element's header (explicit VR little endian) for `length` bytes of value. */
-function longHeader(tag: number, vr: 'OB' | 'OW', length: number): Buffer {
-  const h = Buffer.alloc(12);
-  h.writeUInt16LE(tag >>> 16, 0);
-  h.writeUInt16LE(tag & 0xffff, 2);
-  h.write(vr, 4, 'latin1');
-  h.writeUInt32LE(length, 8);
-  return h;
-}
-
 test('found by a dataset review: a deflated dataset that inflates to a gigabyte before its UIDs is 0xC000 without inflating it whole', { timeout: 60_000 }, async () => {
   const sop = freshUid();
   const GB = 1024 ** 3;
   const head = buildDataset([[0x00080016, 'UI', CT_IMAGE], [0x00080018, 'UI', sop]]);
   const tail = buildDataset([[0x0020000d, 'UI', '1.2.3'], [0x0020000e, 'UI', '1.2.3.4']]);
-  const bomb = await deflate([head, longHeader(0x00191010, 'OB', GB), GB, tail], 1);
+  const bomb = await deflate([head, elementHeader(0x00191010, 'OB', GB), GB, tail], 1);
   const peakBefore = process.resourceUsage().maxRSS * 1024;
   const scu = await connectScu(t.port, { contexts: [{ abstractSyntax: CT_IMAGE, transferSyntaxes: [DEFLATED] }] });
   const rsp = await scu.store(CT_IMAGE, sop, bomb);
@@ -201,7 +191,7 @@ test('a deflated dataset whose Pixel Data packs 1,000:1 is stored: only the star
   const study = freshUid();
   const MB = 1024 * 1024;
   const head = ctDataset({ sop, study }, 0).subarray(0, -12); // all but the empty Pixel Data
-  const dataset = await deflate([head, longHeader(0x7fe00010, 'OW', 100 * MB), 100 * MB], 9);
+  const dataset = await deflate([head, elementHeader(0x7fe00010, 'OW', 100 * MB), 100 * MB], 9);
   const scu = await connectScu(t.port, { contexts: [{ abstractSyntax: CT_IMAGE, transferSyntaxes: [DEFLATED] }] });
   const rsp = await scu.store(CT_IMAGE, sop, dataset);
   await scu.release();
@@ -343,11 +333,7 @@ test('a flood of tiny elements before the Study/Series UIDs is 0xC000, without r
   const tiny: Buffer[] = [];
   for (let group = 0x0009; group <= 0x0011 && tiny.length < 150_000; group += 2) {
     for (let element = 0x1000; element <= 0xffff && tiny.length < 150_000; element++) {
-      const h = Buffer.alloc(8);
-      h.writeUInt16LE(group, 0);
-      h.writeUInt16LE(element, 2);
-      h.write('LO', 4, 'latin1');
-      tiny.push(h);
+      tiny.push(elementHeader((group << 16) | element, 'LO', 0));
     }
   }
   const head = buildDataset([[0x00080016, 'UI', CT_IMAGE], [0x00080018, 'UI', sop]]);

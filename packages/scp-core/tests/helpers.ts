@@ -101,19 +101,24 @@ export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 export const IMPLICIT_LE = '1.2.840.10008.1.2';
 
 /** Builds an Explicit VR Little Endian dataset from [tag, VR, value] (strings for text VRs). */
+/** An element's header in explicit VR little endian, for a value of `length` bytes (sent apart, or streamed). */
+export function elementHeader(tag: number, vr: string, length: number): Buffer {
+  const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);
+  const h = Buffer.alloc(long ? 12 : 8);
+  h.writeUInt16LE(tag >>> 16, 0);
+  h.writeUInt16LE(tag & 0xffff, 2);
+  h.write(vr, 4, 'latin1');
+  if (long) h.writeUInt32LE(length, 8);
+  else h.writeUInt16LE(length, 6);
+  return h;
+}
+
 export function buildDataset(elements: [number, string, string | Uint8Array][]): Buffer {
   const parts: Buffer[] = [];
   for (const [tag, vr, value] of [...elements].sort((a, b) => a[0] - b[0])) {
     let v = typeof value === 'string' ? Buffer.from(value, 'latin1') : Buffer.from(value);
     if (v.length % 2) v = Buffer.concat([v, Buffer.from([vr === 'UI' ? 0 : 0x20])]);
-    const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);
-    const h = Buffer.alloc(long ? 12 : 8);
-    h.writeUInt16LE(tag >>> 16, 0);
-    h.writeUInt16LE(tag & 0xffff, 2);
-    h.write(vr, 4, 'latin1');
-    if (long) h.writeUInt32LE(v.length, 8);
-    else h.writeUInt16LE(v.length, 6);
-    parts.push(h, v);
+    parts.push(elementHeader(tag, vr, v.length), v);
   }
   return Buffer.concat(parts);
 }

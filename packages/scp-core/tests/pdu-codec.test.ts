@@ -42,6 +42,8 @@ test('the streaming reader yields the same PDVs however the bytes are split', ()
     pdataHeader(3, true, true, 10),
     new Uint8Array(10).fill(7),
     encodePdu({ type: PduType.PData, pdvs: [{ presentationContextId: 3, isCommand: false, isLast: false, data: data.subarray(0, 3000) }, { presentationContextId: 3, isCommand: false, isLast: true, data: data.subarray(3000) }] }),
+    // An empty PDV: its header is all there is, and it still starts and ends.
+    encodePdu({ type: PduType.PData, pdvs: [{ presentationContextId: 5, isCommand: true, isLast: false, data: new Uint8Array(0) }] }),
     encodePdu({ type: PduType.ReleaseRq }),
   ]);
   for (const step of [1, 3, 7, 64, 1000, stream.length]) {
@@ -51,6 +53,7 @@ test('the streaming reader yields the same PDVs however the bytes are split', ()
       {
         onPdu: (p) => events.push(`pdu${p.type}`),
         onPDataStart: () => events.push('pdata'),
+        onPdvStart: (id, isCommand, isLast) => events.push(`start${id}${isCommand ? 'c' : 'd'}${isLast ? 'L' : ''}`),
         onPdvData: (_id, isCommand, d) => {
           if (!isCommand) received.push(...d);
         },
@@ -60,7 +63,7 @@ test('the streaming reader yields the same PDVs however the bytes are split', ()
       65536,
     );
     for (let p = 0; p < stream.length; p += step) reader.push(stream.subarray(p, p + step));
-    assert.deepEqual(events, ['pdu1', 'pdata', 'end3cL', 'pdata', 'end3d', 'end3dL', 'pdu5'], `split ${step}`);
+    assert.deepEqual(events, ['pdu1', 'pdata', 'start3cL', 'end3cL', 'pdata', 'start3d', 'end3d', 'start3dL', 'end3dL', 'pdata', 'start5c', 'end5c', 'pdu5'], `split ${step}`);
     assert.deepEqual(Buffer.from(received), Buffer.from(data), `split ${step}`);
     assert.ok(reader.idle);
   }

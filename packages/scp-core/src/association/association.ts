@@ -79,8 +79,6 @@ export class Association implements FlowControl {
   private batches: BatchTracker | undefined;
   private lastProgress = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  /** When `timer` fires (epoch ms). */
-  private timerDue = Infinity;
   private closeReason = '';
   private idleWaiters: (() => void)[] = [];
   /** Resolves when the socket is gone and the association's batches are closed. */
@@ -97,8 +95,9 @@ export class Association implements FlowControl {
       {
         onPdu: (pdu) => this.onPdu(pdu),
         onPDataStart: () => this.onPDataStart(),
-        onPdvData: (pcId, isCommand, data) => this.onPdvData(pcId, isCommand, data),
-        onPdvEnd: (pcId, isCommand, isLast) => this.onPdvEnd(pcId, isCommand, isLast),
+        onPdvStart: (pcId, isCommand) => this.onPdvStart(pcId, isCommand),
+        onPdvData: (_pcId, isCommand, data) => this.onPdvData(isCommand, data),
+        onPdvEnd: (_pcId, isCommand, isLast) => this.onPdvEnd(isCommand, isLast),
       },
       opts.maxControlPduLength,
       opts.policy.maxPduLength,
@@ -142,7 +141,6 @@ export class Association implements FlowControl {
     this.opts.metrics.socketsPaused.dec();
     if (this.state === 'closed') return;
     this.touch();
-    this.rearmIfSooner();
     this.socket.resume();
   }
 
@@ -168,24 +166,17 @@ export class Association implements FlowControl {
     return this.opts.networkTimeoutMs;
   }
 
+  /**
+   * Never for longer than the shorter of the two limits: which limit applies changes without a
+   * timer event (a message starts or ends, an answer goes out), and the shorter one must not wait
+   * for the longer one to run out.
+   */
   private armTimer(): void {
-    const timeout = this.currentTimeout() ?? Math.min(this.opts.networkTimeoutMs, this.opts.dimseTimeoutMs);
-    const due = Math.max(10, this.lastProgress + timeout - Date.now());
-    this.timerDue = Date.now() + due;
+    const shorter = Math.min(this.opts.networkTimeoutMs, this.opts.dimseTimeoutMs);
+    const timeout = this.currentTimeout() ?? shorter;
+    const due = Math.max(10, Math.min(this.lastProgress + timeout - Date.now(), shorter));
     this.timer = setTimeout(() => this.onTimer(), due);
     this.timer.unref();
-  }
-
-  /**
-   * After what may change which limit applies (a message starts or ends, an answer goes out,
-   * reading resumes): the timer was armed for the limit of its time, so a shorter one that now
-   * applies would only be enforced when the longer one ran out.
-   */
-  private rearmIfSooner(): void {
-    const timeout = this.currentTimeout();
-    if (timeout === undefined || this.lastProgress + timeout >= this.timerDue) return;
-    clearTimeout(this.timer);
-    this.armTimer();
   }
 
   /**
@@ -202,7 +193,8 @@ export class Association implements FlowControl {
         return;
       }
       const which = this.incoming ? 'DIMSE timeout: message not progressing' : 'network timeout: no PDU';
-      this.opts.metrics.associationsRejected.inc({ reason: this.state === 'awaiting-rq' ? 'artim-timeout' : 'timeout' });
+      if (this.state === 'awaiting-rq') this.refused('artim-timeout', which);
+      else this.opts.metrics.associationsRejected.inc({ reason: 'timeout' });
       this.abort(which, AbortReason.NotSpecified);
       return;
     }
@@ -230,11 +222,12 @@ export class Association implements FlowControl {
     if (this.state === 'closed') return;
     try {
       this.reader.push(chunk);
-      this.rearmIfSooner();
     } catch (err) {
-      if (err instanceof PduError && !this.admitted) this.opts.metrics.associationsRejected.inc({ reason: 'protocol-error' });
-      if (err instanceof PduError) this.abort(`protocol error: ${err.message}`, err.abortReason);
-      else if (err instanceof DimseError) this.abort(`DIMSE error: ${err.message}`, AbortReason.InvalidPduParameterValue);
+      if (err instanceof PduError) {
+        const why = `protocol error: ${err.message}`;
+        if (!this.admitted) this.refused('protocol-error', why);
+        this.abort(why, err.abortReason);
+      } else if (err instanceof DimseError) this.abort(`DIMSE error: ${err.message}`, AbortReason.InvalidPduParameterValue);
       else {
         this.opts.log.error('association.internal-error', { peer: this.peerAddress, error: String((err as Error)?.stack ?? err) });
         this.abort('internal error', AbortReason.NotSpecified);
@@ -290,33 +283,32 @@ export class Association implements FlowControl {
     if (this.state !== 'established') throw new PduError('P-DATA-TF outside an established association', AbortReason.UnexpectedPdu);
   }
 
-  private onPdvData(pcId: number, isCommand: boolean, data: Uint8Array): void {
-    const msg = this.incoming;
-    if (isCommand) {
-      if (msg?.command) throw new PduError('command fragment after the command was complete', AbortReason.UnexpectedPduParameter);
-      const m = msg ?? this.startMessage(pcId);
-      if (m.pcId !== pcId) throw new PduError('command fragments on two presentation contexts', AbortReason.UnexpectedPduParameter);
-      m.commandLength += data.length;
-      if (m.commandLength > MAX_COMMAND_LENGTH) throw new PduError('command set larger than 64 KiB');
-      // A copy: the view dies with this chunk (Buffer#slice, unlike Uint8Array's, would be a view).
-      m.commandParts.push(Uint8Array.prototype.slice.call(data));
-      return;
-    }
-    if (!msg?.command || !msg.command.hasDataset) throw new PduError('dataset fragment without a C-STORE command', AbortReason.UnexpectedPduParameter);
-    if (msg.pcId !== pcId) throw new PduError('dataset on another presentation context than its command', AbortReason.UnexpectedPduParameter);
-    msg.datasetBytes = (msg.datasetBytes ?? 0) + data.length;
-    msg.dataset?.write(data);
-  }
-
-  private onPdvEnd(pcId: number, isCommand: boolean, isLast: boolean): void {
-    this.touch();
-    // Empty fragments come only here, so onPdvData's checks are made again for them. A zero-length
-    // first command fragment opens the message anyway.
+  /** Every PDV, empty or not, is checked once against the message it continues, or opens one. */
+  private onPdvStart(pcId: number, isCommand: boolean): void {
     const msg = this.incoming ?? (isCommand ? this.startMessage(pcId) : undefined);
     if (!msg || (!isCommand && !msg.command?.hasDataset)) throw new PduError('dataset fragment without a C-STORE command', AbortReason.UnexpectedPduParameter);
     if (isCommand && msg.command) throw new PduError('command fragment after the command was complete', AbortReason.UnexpectedPduParameter);
     if (msg.pcId !== pcId) throw new PduError('fragments of one message on two presentation contexts', AbortReason.UnexpectedPduParameter);
+  }
+
+  /** Data of the PDV onPdvStart checked, so of `incoming`. */
+  private onPdvData(isCommand: boolean, data: Uint8Array): void {
+    const msg = this.incoming!;
+    if (isCommand) {
+      msg.commandLength += data.length;
+      if (msg.commandLength > MAX_COMMAND_LENGTH) throw new PduError('command set larger than 64 KiB');
+      // A copy: the view dies with this chunk (Buffer#slice, unlike Uint8Array's, would be a view).
+      msg.commandParts.push(Uint8Array.prototype.slice.call(data));
+      return;
+    }
+    msg.datasetBytes = (msg.datasetBytes ?? 0) + data.length;
+    msg.dataset?.write(data);
+  }
+
+  private onPdvEnd(isCommand: boolean, isLast: boolean): void {
+    this.touch();
     if (!isLast) return;
+    const msg = this.incoming!;
     if (isCommand) return this.onCommand(msg, concatBytes(msg.commandParts, msg.commandLength));
     // Last dataset fragment: the message is complete.
     this.incoming = undefined;
@@ -410,7 +402,6 @@ export class Association implements FlowControl {
       .then((result) => {
         this.outstanding--;
         this.touch();
-        this.rearmIfSooner();
         if (this.outstanding === 0) for (const w of this.idleWaiters.splice(0)) w();
         if ('aborted' in result && result.aborted) return this.releaseIfDone();
         this.statusCounts.set(result.status, (this.statusCounts.get(result.status) ?? 0) + 1);
@@ -468,6 +459,15 @@ export class Association implements FlowControl {
     if (this.draining && this.state === 'established' && !this.busy) this.abort('draining: service is shutting down', AbortReason.NotSpecified);
   }
 
+  /**
+   * A peer that never got associated (a wrong port, protocol or TLS setting on its side): counted,
+   * and logged, since no association summary line will say why it was closed.
+   */
+  private refused(metricReason: string, why: string): void {
+    this.opts.metrics.associationsRejected.inc({ reason: metricReason });
+    this.opts.log.info('connection.refused', { peer: this.peerAddress, end: why });
+  }
+
   /** A-ABORT (service provider) and close at once. */
   abort(reason: string, abortReason: number): void {
     if (this.state === 'closed') return;
@@ -522,9 +522,6 @@ export class Association implements FlowControl {
           statuses: Object.fromEntries([...this.statusCounts].map(([s, n]) => [statusLabel(s), n])),
           end: this.closeReason,
         });
-      } else if (/^(protocol error|network timeout)/.test(this.closeReason)) {
-        // A peer that never got associated: a wrong port, protocol or TLS setting on its side.
-        this.opts.log.info('connection.refused', { peer: this.peerAddress, end: this.closeReason });
       }
       this.opts.onClose(this);
       this.resolveClosed();

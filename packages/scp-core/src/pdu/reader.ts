@@ -12,6 +12,8 @@ export interface PduReaderHandlers {
   onPdu(pdu: Exclude<Pdu, PData>): void;
   /** A P-DATA-TF PDU begins (the association checks its state here). */
   onPDataStart(length: number): void;
+  /** A PDV's header was read; its data (none, if it is empty) and its end follow. */
+  onPdvStart?(presentationContextId: number, isCommand: boolean, isLast: boolean): void;
   /** Part of one PDV's data: a view into the received chunk, valid until the handler returns unless copied or retained. */
   onPdvData(presentationContextId: number, isCommand: boolean, data: Uint8Array): void;
   onPdvEnd(presentationContextId: number, isCommand: boolean, isLast: boolean): void;
@@ -113,6 +115,7 @@ export class PduReader {
       this.control = this.pdvHeader[5]!;
       this.pdvHeaderFill = 0;
       this.pdvRemaining = itemLength - 2;
+      this.handlers.onPdvStart?.(this.pcId, (this.control & 1) === 1, (this.control & 2) === 2);
       if (this.pdvRemaining === 0) this.endPdv();
       return p + n;
     }
