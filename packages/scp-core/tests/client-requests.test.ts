@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acceptedContexts, associateRq, maxPdvData, pdvFrames } from '../src/client/requests.ts';
+import { acceptedContexts, associateRq, maxPdvData } from '../src/client/requests.ts';
+import { pdvFrames } from '../src/pdu/codec.ts';
 import { PduType, type AssociateAc } from '../src/pdu/types.ts';
 
 const bytes = (n: number, start = 0) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);

@@ -45,26 +45,46 @@ test('the streaming reader yields the same PDVs however the bytes are split', ()
     // An empty PDV: its header is all there is, and it still starts and ends.
     encodePdu({ type: PduType.PData, pdvs: [{ presentationContextId: 5, isCommand: true, isLast: false, data: new Uint8Array(0) }] }),
     encodePdu({ type: PduType.ReleaseRq }),
+    // Small PDUs close together: holds fall in the middle of reads.
+    ...Array.from({ length: 8 }, () => [pdataHeader(3, true, true, 4), new Uint8Array(4)]).flat(),
   ]);
-  for (const step of [1, 3, 7, 64, 1000, stream.length]) {
+  const tail = Array.from({ length: 8 }, () => ['pdata', 'start3cL', 'end3cL']).flat();
+  // hold(): the association stops the reader after each message until it has answered it; what
+  // arrives meanwhile must come out later, in order, though the socket reuses its read buffer.
+  for (const [step, holding] of [1, 3, 7, 64, 1000, stream.length].flatMap((s) => [[s, false], [s, true]] as const)) {
     const events: string[] = [];
     const received: number[] = [];
     const reader = new PduReader(
       {
-        onPdu: (p) => events.push(`pdu${p.type}`),
+        onPdu: (p) => {
+          events.push(`pdu${p.type}`);
+          if (holding) reader.hold();
+        },
         onPDataStart: () => events.push('pdata'),
         onPdvStart: (id, isCommand, isLast) => events.push(`start${id}${isCommand ? 'c' : 'd'}${isLast ? 'L' : ''}`),
         onPdvData: (_id, isCommand, d) => {
           if (!isCommand) received.push(...d);
         },
-        onPdvEnd: (id, isCommand, isLast) => events.push(`end${id}${isCommand ? 'c' : 'd'}${isLast ? 'L' : ''}`),
+        onPdvEnd: (id, isCommand, isLast) => {
+          events.push(`end${id}${isCommand ? 'c' : 'd'}${isLast ? 'L' : ''}`);
+          if (holding) reader.hold();
+        },
       },
       65536,
       65536,
     );
-    for (let p = 0; p < stream.length; p += step) reader.push(stream.subarray(p, p + step));
-    assert.deepEqual(events, ['pdu1', 'pdata', 'start3cL', 'end3cL', 'pdata', 'start3d', 'end3d', 'start3dL', 'end3dL', 'pdata', 'start5c', 'end5c', 'pdu5'], `split ${step}`);
-    assert.deepEqual(Buffer.from(received), Buffer.from(data), `split ${step}`);
+    const readBuffer = new Uint8Array(step);
+    for (let p = 0, reads = 1; p < stream.length; p += step, reads++) {
+      const chunk = readBuffer.subarray(0, Math.min(step, stream.length - p));
+      chunk.set(stream.subarray(p, p + step));
+      reader.push(chunk);
+      readBuffer.fill(0xee);
+      // Answers come now and then: several reads may be held at once.
+      if (reads % 3 === 0) while (reader.hasHeldBytes) reader.release();
+    }
+    while (reader.hasHeldBytes) reader.release();
+    assert.deepEqual(events, ['pdu1', 'pdata', 'start3cL', 'end3cL', 'pdata', 'start3d', 'end3d', 'start3dL', 'end3dL', 'pdata', 'start5c', 'end5c', 'pdu5', ...tail], `split ${step}${holding ? ', holding' : ''}`);
+    assert.deepEqual(Buffer.from(received), Buffer.from(data), `split ${step}${holding ? ', holding' : ''}`);
     assert.ok(reader.idle);
   }
 });

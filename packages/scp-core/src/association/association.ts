@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { type AcceptedContext, type NegotiationPolicy, limitExceeded, negotiate } from '../acse/negotiation.ts';
 import { VERIFICATION_SOP_CLASS } from '../acse/uids.ts';
 import { type Command, CommandField, DimseError, decodeCommand, encodeCommand } from '../dimse/command.ts';
-import { encodePdu, pdataHeader } from '../pdu/codec.ts';
+import { encodePdu, pdataHeader, pdvFrames } from '../pdu/codec.ts';
 import { PduReader } from '../pdu/reader.ts';
 import { AbortReason, AbortSource, type AssociateRq, type PData, type Pdu, PduError, PduType } from '../pdu/types.ts';
 import { readSocket } from './socket-reads.ts';
@@ -53,6 +53,13 @@ interface IncomingMessage {
   datasetBytes?: number;
 }
 
+/**
+ * No asynchronous operations window is negotiated, so a peer must wait for each answer: one that
+ * sends on anyway is read only once the answer is out (as storescp does), so messages are handled,
+ * answered and, for two copies of one instance, stored in the order they were sent.
+ */
+type OwnPauseReason = 'awaiting-answer';
+
 const MAX_COMMAND_LENGTH = 64 * 1024;
 const ABORT_LINGER_MS = 1000;
 
@@ -72,8 +79,10 @@ export class Association implements FlowControl {
   private contexts = new Map<number, AcceptedContext>();
   private incoming: IncomingMessage | undefined;
   private outstanding = 0;
+  /** Largest PDV payload the peer takes (its A-ASSOCIATE-RQ's maximum length; 0 there = no limit). */
+  private peerMaxPdvData = Infinity;
   /** Why the socket is not being read; empty = reading. */
-  private readonly pausedFor = new Set<PauseReason>();
+  private readonly pausedFor = new Set<PauseReason | OwnPauseReason>();
   private draining = false;
   private admitted = false;
   private batches: BatchTracker | undefined;
@@ -127,7 +136,7 @@ export class Association implements FlowControl {
     return this.pausedFor.size > 0;
   }
 
-  pause(reason: PauseReason): void {
+  pause(reason: PauseReason | OwnPauseReason): void {
     if (this.state === 'closed' || this.pausedFor.has(reason)) return;
     if (!this.paused) {
       this.socket.pause();
@@ -136,7 +145,7 @@ export class Association implements FlowControl {
     this.pausedFor.add(reason);
   }
 
-  resume(reason: PauseReason): void {
+  resume(reason: PauseReason | OwnPauseReason): void {
     if (!this.pausedFor.delete(reason) || this.paused) return;
     this.opts.metrics.socketsPaused.dec();
     if (this.state === 'closed') return;
@@ -220,8 +229,26 @@ export class Association implements FlowControl {
 
   private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return;
+    this.read(() => this.reader.push(chunk));
+    // Sent before our answer: kept by the reader, and the rest stays in the socket.
+    if (this.reader.hasHeldBytes) this.pause('awaiting-answer');
+  }
+
+  /** Every answer is out: what the peer sent meanwhile is read now. */
+  private readHeldBytes(): void {
+    if (this.state === 'closed') return;
+    this.read(() => this.reader.release());
+    if (!this.reader.hasHeldBytes) this.resume('awaiting-answer');
+  }
+
+  /** A message is complete: nothing more is read until it is answered. */
+  private messageDone(): void {
+    if (this.outstanding > 0) this.reader.hold();
+  }
+
+  private read(step: () => void): void {
     try {
-      this.reader.push(chunk);
+      step();
     } catch (err) {
       if (err instanceof PduError) {
         const why = `protocol error: ${err.message}`;
@@ -272,6 +299,7 @@ export class Association implements FlowControl {
       return;
     }
     this.contexts = outcome.contexts;
+    if (rq.userInformation.maxPduLength > 0) this.peerMaxPdvData = rq.userInformation.maxPduLength - 6;
     this.state = 'established';
     this.batches = this.opts.createBatchTracker(this.info);
     this.opts.metrics.associationsAccepted.inc();
@@ -315,6 +343,7 @@ export class Association implements FlowControl {
     this.bytesReceived += msg.datasetBytes ?? 0;
     this.opts.metrics.bytesReceived.inc(msg.datasetBytes ?? 0);
     msg.dataset?.end();
+    this.messageDone();
     this.abortIfDrained();
   }
 
@@ -361,6 +390,7 @@ export class Association implements FlowControl {
       Promise.resolve(result),
       respondNow ? undefined : new Promise<void>((resolve) => (msg.dataset = discardingDataset(resolve))),
     );
+    if (respondNow) this.messageDone();
   }
 
   private beginStore(msg: IncomingMessage, command: Command, context: AcceptedContext): void {
@@ -434,11 +464,18 @@ export class Association implements FlowControl {
         }
         this.releaseIfDone();
         this.abortIfDrained();
+        if (this.outstanding === 0) this.readHeldBytes();
       });
   }
 
   private respond(pcId: number, command: Uint8Array): void {
     if (this.state === 'closed') return;
+    if (command.length > this.peerMaxPdvData) {
+      this.socket.cork();
+      for (const frame of pdvFrames(pcId, true, [command], command.length, this.peerMaxPdvData)) this.socket.write(frame);
+      this.socket.uncork();
+      return;
+    }
     const pdu = new Uint8Array(12 + command.length);
     pdu.set(pdataHeader(pcId, true, true, command.length));
     pdu.set(command, 12);

@@ -5,7 +5,6 @@
  * (Node and k6), so neither carries its own copy of the encoding.
  */
 import { CommandField, encodeCommand } from '../dimse/command.ts';
-import { pdataHeader } from '../pdu/codec.ts';
 import { DICOM_APPLICATION_CONTEXT, PcResult, PduType, type AssociateAc, type AssociateRq, type PresentationContextRq } from '../pdu/types.ts';
 
 export interface ProposedContext {
@@ -57,31 +56,4 @@ export const maxPdvData = (ac: AssociateAc): number => (ac.userInformation.maxPd
 
 export function cStoreRq(messageId: number, sopClassUid: string, sopInstanceUid: string): Uint8Array {
   return encodeCommand({ commandField: CommandField.CStoreRq, messageId, affectedSopClassUid: sopClassUid, affectedSopInstanceUid: sopInstanceUid, priority: 0, hasDataset: true });
-}
-
-/**
- * `length` bytes taken from `parts` as P-DATA-TF PDUs of one PDV each, at most `maxData` bytes
- * of payload: each PDU's header, then slices of the parts (never copies). An empty dataset is
- * one empty PDV. `last` false leaves the last PDV without its last-fragment flag.
- */
-export function* pdvFrames(pcId: number, isCommand: boolean, parts: readonly Uint8Array[], length: number, maxData: number, last = true): Generator<Uint8Array> {
-  let part = 0;
-  let offset = 0;
-  let left = length;
-  do {
-    const n = Math.min(Math.max(1, maxData), left);
-    left -= n;
-    yield pdataHeader(pcId, isCommand, last && left === 0, n);
-    for (let need = n; need > 0; ) {
-      const p = parts[part]!;
-      const take = Math.min(need, p.length - offset);
-      if (take > 0) yield take === p.length ? p : p.subarray(offset, offset + take);
-      offset += take;
-      need -= take;
-      if (offset === p.length) {
-        part++;
-        offset = 0;
-      }
-    }
-  } while (left > 0);
 }

@@ -5,12 +5,12 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { encodePdu, decodePdu, pdataHeader } from '../pdu/codec.ts';
+import { encodePdu, decodePdu, pdataHeader, pdvFrames } from '../pdu/codec.ts';
 import { dataView } from '../pdu/bytes.ts';
 import { PduType, type AssociateAc, type AssociateRj, type Pdu } from '../pdu/types.ts';
 import { CommandField, decodeCommand, encodeCommand, type Command } from '../dimse/command.ts';
 import { VERIFICATION_SOP_CLASS } from '../acse/uids.ts';
-import { acceptedContexts, associateRq, cStoreRq, maxPdvData, pdvFrames, type ProposedContext } from './requests.ts';
+import { acceptedContexts, associateRq, cStoreRq, maxPdvData, type ProposedContext } from './requests.ts';
 
 export interface ScuOptions {
   host: string;
@@ -167,7 +167,8 @@ export class Scu {
     });
   }
 
-  private async nextCommand(): Promise<Command> {
+  /** The next DIMSE command from the peer (for callers that send with sendCommand). */
+  async nextCommand(): Promise<Command> {
     for (;;) {
       const pdu = await this.nextPdu();
       if (pdu.type === PduType.Abort) throw new AssociationAborted(`peer aborted (source ${pdu.source}, reason ${pdu.reason})`);

@@ -35,6 +35,9 @@ export class PduReader {
   private pdvRemaining = 0;
   private pcId = 0;
   private control = 0;
+  // hold(): bytes that arrived after the handler asked to stop, kept until release()
+  private holding = false;
+  private held: Uint8Array[] = [];
 
   constructor(
     private readonly handlers: PduReaderHandlers,
@@ -49,9 +52,40 @@ export class PduReader {
     return this.headerFill === 0 && this.remaining === 0;
   }
 
+  /** Bytes arrived during a hold() and wait for release(). */
+  get hasHeldBytes(): boolean {
+    return this.held.length > 0;
+  }
+
+  /**
+   * Stops handing anything on after the current handler returns; later bytes (those of the chunk
+   * being read, and any pushed) are kept, copied, until release().
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Reads what hold() kept, in order; it may hold again on the way. */
+  release(): void {
+    this.holding = false;
+    const pending = this.held.splice(0);
+    for (const [i, chunk] of pending.entries()) {
+      if (this.holding) {
+        this.held.push(...pending.slice(i));
+        return;
+      }
+      this.push(chunk);
+    }
+  }
+
   push(chunk: Uint8Array): void {
     let p = 0;
     while (p < chunk.length) {
+      if (this.holding) {
+        // A copy: the chunk may be a view into a read buffer the socket reuses.
+        this.held.push(Uint8Array.prototype.slice.call(chunk, p));
+        return;
+      }
       if (this.remaining === 0 && this.headerFill < 6) {
         const n = Math.min(6 - this.headerFill, chunk.length - p);
         this.header.set(chunk.subarray(p, p + n), this.headerFill);
