@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommandField } from '../src/index.ts';
 import { connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles } from './helpers.ts';
 
 test('saturated: sockets are paused, late stores get 0xA700, acknowledged ones are all stored', async () => {
@@ -45,6 +47,28 @@ test('saturated: sockets are paused, late stores get 0xA700, acknowledged ones a
     assert.ok(maxInFlight < 16 * 1024 * 1024, `bytes in flight peaked at ${maxInFlight}`);
   } finally {
     clearInterval(sampler);
+    await t.stop();
+  }
+});
+
+test('the bytes-in-flight gauge follows bytes as they arrive and leave, not only pool events', async () => {
+  const t = await startTestScp();
+  const inFlight = async () => (await t.scp.metrics.bytesInFlight.get()).values[0]?.value ?? 0;
+  const until = async (what: string, ok: (v: number) => boolean) => {
+    for (let i = 0; i < 200 && !ok(await inFlight()); i++) await sleep(10);
+    assert.ok(ok(await inFlight()), `${what}: ${await inFlight()}`);
+  };
+  try {
+    const scu = await connectScu(t.port);
+    const pcId = scu.contextFor(CT_IMAGE).id;
+    const sop = freshUid();
+    scu.sendCommand(pcId, { commandField: CommandField.CStoreRq, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+    // Half a small dataset: buffered on the main thread, no pool event yet.
+    scu.sendDataset(pcId, ctDataset({ sop }, 300_000).subarray(0, 200_000), false);
+    await until('half a dataset received', (v) => v >= 200_000);
+    scu.abort();
+    await until('the association aborted', (v) => v === 0);
+  } finally {
     await t.stop();
   }
 });

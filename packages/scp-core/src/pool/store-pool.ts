@@ -11,7 +11,7 @@ import { POOL_WORKER_URL, Status, type BatchManifest, type OpenMarker, type Sink
 import type { FlowControl, IncomingDataset, StoreRequest, StoreService } from '../services/store-service.ts';
 import type { BatchWriter } from '../batch/batch-tracker.ts';
 import type { Logger } from '../log.ts';
-import type { ScpMetrics } from '../metrics/registry.ts';
+import { readOnScrape, type ScpMetrics } from '../metrics/registry.ts';
 import { ReadGate } from './read-gate.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { PooledDataset } from './pooled-dataset.ts';
@@ -73,6 +73,8 @@ export class StorePool implements StoreService, BatchWriter {
       workerData: { sink: options.sink },
     });
     this.piscina.on('error', (err: unknown) => log.error('pool.error', { error: String(err) }));
+    // The budget changes with every chunk, far more often than pool events.
+    readOnScrape(metrics.bytesInFlight, () => this.budget.inFlight);
   }
 
   begin(request: StoreRequest, flow: FlowControl): IncomingDataset {
@@ -136,7 +138,6 @@ export class StorePool implements StoreService, BatchWriter {
   private updateGauges(): void {
     this.metrics.poolQueueDepth.set(this.waiting.length);
     this.metrics.poolUtilization.set(this.running / this.maxRunning);
-    this.metrics.bytesInFlight.set(this.budget.inFlight);
   }
 
   /** The worker threads (operations and fault tests: a thread can be terminated to see the pool recover). */
