@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { BatchManifest } from '@storescp/workers';
+import { Status, type BatchManifest, type BatchRef, type StoreResult } from '@storescp/workers';
+import { BatchTracker, TimestampClock } from '../src/batch/batch-tracker.ts';
+import { createMetrics } from '../src/metrics/registry.ts';
 import { connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles } from './helpers.ts';
 
 const manifests = (dir: string): BatchManifest[] => {
@@ -62,6 +64,77 @@ test('the same SOP Instance UID twice in one batch lands on one key (the later w
   } finally {
     await t.stop();
   }
+});
+
+test('the same SOP Instance UID again in one batch under another date, study or series replaces the earlier copy', async () => {
+  const t = await startTestScp();
+  try {
+    const sop = freshUid();
+    const other = freshUid();
+    const scu = await connectScu(t.port);
+    const copies = [
+      ctDataset({ sop, studyDate: '20240102' }, 100),
+      ctDataset({ sop, studyDate: '20231231' }, 200),
+      ctDataset({ sop, studyDate: '20231231', series: '1.2.3.4.5.7' }, 300),
+      ctDataset({ sop, studyDate: '20231231', series: '1.2.3.4.5.7', study: '1.2.3.4.6' }, 400),
+    ];
+    for (const dataset of copies) assert.equal((await scu.store(CT_IMAGE, sop, dataset)).status, 0);
+    assert.equal((await scu.store(CT_IMAGE, other, ctDataset({ sop: other }))).status, 0);
+    await scu.release();
+    await new Promise((r) => setTimeout(r, 200));
+    const files = storedFiles(t.dir).filter((f) => f.endsWith(`${sop}.dcm`));
+    assert.equal(files.length, 1, `one copy left: ${files.join(', ')}`);
+    assert.match(files[0]!, /\/2023\/12\/31\/\d+\/1\.2\.3\.4\.6\/1\.2\.3\.4\.5\.7\//);
+    const stored = readFileSync(files[0]!);
+    assert.ok(stored.subarray(stored.length - copies[3]!.length).equals(copies[3]!), 'the last copy');
+    const [m] = manifests(t.dir);
+    assert.deepEqual(m!.instances.map((i) => i.sopInstanceUid).sort(), [sop, other].sort(), 'listed once');
+    assert.equal(m!.instances.find((i) => i.sopInstanceUid === sop)!.studyInstanceUid, '1.2.3.4.6');
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a replaced copy that cannot be deleted: the new copy is acknowledged and listed, and the log names the one left', async () => {
+  const logged: { event: string; fields?: Record<string, unknown> }[] = [];
+  const keep = (event: string, fields?: Record<string, unknown>) => void logged.push({ event, fields });
+  let manifest: BatchManifest | undefined;
+  const tracker = new BatchTracker(
+    { callingAeTitle: 'SCU', calledAeTitle: 'STORESCP', peerAddress: '127.0.0.1:1' },
+    {
+      writer: {
+        writeOpenMarker: async () => {},
+        closeBatch: async (m) => void (manifest = m),
+        deleteInstance: async () => {
+          throw new Error('access denied');
+        },
+      },
+      clock: new TimestampClock(),
+      prefix: '',
+      instanceId: 'test',
+      log: { debug: () => {}, info: keep, warn: keep, error: keep },
+      metrics: createMetrics(),
+    },
+  );
+  const stored = (batch: BatchRef, series: string): StoreResult & { key: string } => ({
+    status: Status.Success,
+    key: `2024/01/02/${batch.timestamp}/1.2.3/${series}/1.2.3.4.dcm`,
+    datePath: '2024/01/02',
+    studyInstanceUid: '1.2.3',
+    seriesInstanceUid: series,
+    sopInstanceUid: '1.2.3.4',
+    sopClassUid: CT_IMAGE,
+    studyDate: '20240102',
+    size: 1000,
+  });
+  const first = tracker.assign();
+  assert.equal((await tracker.settle(first, stored(first, '1.2.3.1'))).status, Status.Success);
+  const second = tracker.assign();
+  assert.equal((await tracker.settle(second, stored(second, '1.2.3.2'))).status, Status.Success);
+  const left = logged.find((l) => l.event === 'batch.replaced-copy-left');
+  assert.equal(left?.fields?.key, stored(first, '1.2.3.1').key);
+  await tracker.closeAll('release');
+  assert.deepEqual(manifest?.instances.map((i) => i.seriesInstanceUid), ['1.2.3.2']);
 });
 
 test('no StudyDate, or an invalid one, files the instance under today (UTC)', async () => {

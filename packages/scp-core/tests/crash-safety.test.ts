@@ -3,10 +3,11 @@
  * storage fails, the process is killed, or it is asked to stop while senders are busy.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadConfig, startScp } from '../src/index.ts';
 import { allFiles, connectScu, ctDataset, CT_IMAGE, freshUid, spawnScp, startTestScp, storedFiles } from './helpers.ts';
 
 test('a storage write that fails is answered 0xA700 and leaves nothing under the final key', async () => {
@@ -47,6 +48,20 @@ test('SIGKILL during a large write leaves no partial file under a final key', as
   assert.ok((await sending) instanceof Error, 'the sender was never acknowledged');
   scu.close();
   assert.equal(storedFiles(dir).length, 0, 'no object under a final key');
+
+  // The killed writer's temporary file is removed by a later start once it is an hour old (a
+  // younger one may be another process's, writing now).
+  const [temp] = allFiles(dir).filter((f) => f.endsWith('.tmp'));
+  assert.ok(temp, 'the killed write left its temporary file');
+  const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+  utimesSync(temp, hoursAgo, hoursAgo);
+  const next = await startScp(loadConfig(['--port', '0', '--http-port', '-1', '--host', '127.0.0.1', '--storage', `file://${dir}`, '--log-level', 'silent'], {}));
+  try {
+    for (let i = 0; i < 200 && existsSync(temp); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(!existsSync(temp), 'removed at start');
+  } finally {
+    await next.drain(1000);
+  }
 });
 
 test('SIGTERM while 10 associations send: every acknowledged instance is stored, the rest were never acknowledged, exit 0', async () => {

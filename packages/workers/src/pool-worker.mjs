@@ -5,4 +5,4 @@ import { register } from 'tsx/esm/api';
 register();
 const worker = await import('./pool-worker.ts');
 
-export const { store, writeOpenMarker, closeBatch } = worker;
+export const { store, writeOpenMarker, closeBatch, deleteInstance, removeStaleTemporaries } = worker;

@@ -25,6 +25,11 @@ export async function writeOpenMarker(marker: OpenMarker): Promise<void> {
   await ctx.sink.putJson(openMarkerKey(ctx.prefix, marker.batchId), marker);
 }
 
+/** An instance stored again in its batch under another key (another date, study or series): the earlier copy goes. */
+export async function deleteInstance(key: string): Promise<void> {
+  await ctx.sink.delete(key);
+}
+
 /** Start-up: a file sink's leftovers of a killed process (older than an hour); nothing to do for S3. */
 export async function removeStaleTemporaries(): Promise<number> {
   return ctx.sink instanceof FileSink ? ctx.sink.removeStaleTemporaries(60 * 60 * 1000) : 0;

@@ -22,6 +22,7 @@ import type { ScpMetrics } from '../metrics/registry.ts';
 export interface BatchWriter {
   writeOpenMarker(marker: OpenMarker): Promise<void>;
   closeBatch(manifest: BatchManifest): Promise<void>;
+  deleteInstance(key: string): Promise<void>;
 }
 
 /** Objects can be up to 4 GiB; rotating this far below the quota keeps in-flight ones inside it. */
@@ -41,8 +42,8 @@ interface Batch {
   openedAt: string;
   datePaths: Set<string>;
   /**
-   * By key: the same instance sent twice in a batch lands on one key, and is listed once. Kept
-   * compact (a batch may hold 5,000 per association): the UIDs are in the key, and the few
+   * By SOP Instance UID: an instance sent twice in a batch is listed once, the later copy. Kept
+   * compact (a batch may hold 5,000 per association): the other UIDs are in the key, and the few
    * distinct SOP classes and study dates are shared strings.
    */
   instances: Map<string, StoredEntry>;
@@ -57,6 +58,7 @@ interface Batch {
 }
 
 interface StoredEntry {
+  key: string;
   size: number;
   sopClassUid: string;
   studyDate: string;
@@ -117,10 +119,11 @@ export class BatchTracker {
     const b = this.batches.get(ref.batchId)!;
     try {
       if (result.status !== Status.Success) return result;
-      b.bytes -= b.instances.get(result.key)?.size ?? 0;
+      const earlier = b.instances.get(result.sopInstanceUid);
       const share = (v: string) => b.shared.get(v) ?? (b.shared.set(v, v), v);
-      b.instances.set(result.key, { size: result.size, sopClassUid: share(result.sopClassUid), studyDate: share(result.studyDate) });
-      b.bytes += result.size;
+      b.instances.set(result.sopInstanceUid, { key: result.key, size: result.size, sopClassUid: share(result.sopClassUid), studyDate: share(result.studyDate) });
+      b.bytes += result.size - (earlier?.size ?? 0);
+      if (earlier && earlier.key !== result.key) await this.deleteReplaced(b, earlier.key);
       if (!b.datePaths.has(result.datePath)) {
         if (b.datePaths.size === 0) this.deps.metrics.batchesOpened.inc();
         b.datePaths.add(result.datePath);
@@ -138,6 +141,20 @@ export class BatchTracker {
     } finally {
       b.inFlight--;
       if (b.rotated && b.inFlight === 0) void this.close(b, 'rotation');
+    }
+  }
+
+  /**
+   * The same instance again with another StudyDate, Study or Series: a key of its own, so the
+   * earlier copy is deleted, or it would be imported too. Before the answer, so an acknowledged
+   * replacement leaves one copy. If it cannot be deleted, the new copy still stands (it is stored);
+   * the log says which object is left over.
+   */
+  private async deleteReplaced(b: Batch, key: string): Promise<void> {
+    try {
+      await this.deps.writer.deleteInstance(key);
+    } catch (err) {
+      this.deps.log.error('batch.replaced-copy-left', { batchId: b.ref.batchId, key, error: String((err as Error)?.message ?? err) });
     }
   }
 
@@ -173,7 +190,7 @@ export class BatchTracker {
       closedAt: new Date().toISOString(),
       closedBy: 'scp',
       reason,
-      instances: [...b.instances].map(([key, e]) => manifestEntry(this.deps.prefix, key, e)),
+      instances: [...b.instances.values()].map((e) => manifestEntry(this.deps.prefix, e)),
     };
     try {
       await this.deps.writer.closeBatch(manifest);
@@ -186,10 +203,10 @@ export class BatchTracker {
   }
 }
 
-function manifestEntry(prefix: string, key: string, e: StoredEntry): ManifestInstance {
-  const k = parseInstanceKey(prefix, key)!;
+function manifestEntry(prefix: string, e: StoredEntry): ManifestInstance {
+  const k = parseInstanceKey(prefix, e.key)!;
   return {
-    key,
+    key: e.key,
     sopInstanceUid: k.sopInstanceUid,
     seriesInstanceUid: k.seriesInstanceUid,
     studyInstanceUid: k.studyInstanceUid,

@@ -130,6 +130,10 @@ export class StorePool implements StoreService, BatchWriter {
     return this.piscina.run(manifest, { name: 'closeBatch' });
   }
 
+  deleteInstance(key: string): Promise<void> {
+    return this.piscina.run(key, { name: 'deleteInstance' });
+  }
+
   /** Temporary files a killed predecessor left in file storage; how many were removed. */
   removeStaleTemporaries(): Promise<number> {
     return this.piscina.run(null, { name: 'removeStaleTemporaries' });
