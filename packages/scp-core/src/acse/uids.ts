@@ -1,5 +1,7 @@
 /** UIDs the SCP negotiates on: Verification, the Storage SOP classes, and the transfer syntaxes HealthImaging imports. */
 
+import { TransferSyntax } from '@storescp/workers/transfer-syntaxes';
+
 export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
 
 /**
@@ -21,12 +23,7 @@ export function isStorageSopClass(uid: string): boolean {
   return (uid.startsWith(STORAGE_ARC) && uid.length > STORAGE_ARC.length) || STORAGE_OUTSIDE_ARC.has(uid);
 }
 
-export const TransferSyntax = {
-  ImplicitVRLittleEndian: '1.2.840.10008.1.2',
-  ExplicitVRLittleEndian: '1.2.840.10008.1.2.1',
-  DeflatedExplicitVRLittleEndian: '1.2.840.10008.1.2.1.99',
-  ExplicitVRBigEndian: '1.2.840.10008.1.2.2',
-} as const;
+export { TransferSyntax };
 
 /** Transfer syntaxes AWS HealthImaging can import; a context offering none of them is rejected. */
 export const IMPORTABLE_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set([

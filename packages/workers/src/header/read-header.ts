@@ -6,6 +6,7 @@
  */
 import { inflateRawSync, constants as zlib } from 'node:zlib';
 import dicomParser, { type ByteArrayParser, type DataSet } from 'dicom-parser';
+import { TransferSyntax } from '../transfer-syntaxes.ts';
 
 // DataSet is a class at run time, though the bundled typings declare only its interface.
 const DataSetClass = (dicomParser as unknown as { DataSet: new (p: ByteArrayParser, b: Uint8Array, e: object) => DataSet }).DataSet;
@@ -33,9 +34,6 @@ const TAGS = {
 } as const;
 const LAST_NEEDED = 0x0020000e;
 
-const IMPLICIT_LE = '1.2.840.10008.1.2';
-const EXPLICIT_BE = '1.2.840.10008.1.2.2';
-const DEFLATED = '1.2.840.10008.1.2.1.99';
 
 /** The most a deflated prefix may inflate to: deflate packs up to ~1,000:1. */
 const MAX_INFLATED = 32 * 1024 * 1024;
@@ -45,7 +43,7 @@ const MAX_INFLATED = 32 * 1024 * 1024;
  */
 export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, complete: boolean): HeaderOutcome {
   let bytes = prefix;
-  if (transferSyntaxUid === DEFLATED) {
+  if (transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian) {
     try {
       const inflated = inflatePrefix(prefix);
       bytes = inflated.bytes;
@@ -54,14 +52,14 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
       return { kind: 'unreadable', reason: `deflated dataset does not inflate: ${(err as Error).message}` };
     }
   }
-  const parser = transferSyntaxUid === EXPLICIT_BE ? dicomParser.bigEndianByteArrayParser : dicomParser.littleEndianByteArrayParser;
+  const parser = transferSyntaxUid === TransferSyntax.ExplicitVRBigEndian ? dicomParser.bigEndianByteArrayParser : dicomParser.littleEndianByteArrayParser;
   const dataSet = new DataSetClass(parser, bytes, {});
   try {
     // Inside the try: ByteStream throws on an empty array (a zero-length dataset, or a prefix
     // that inflates to nothing).
     const stream = new dicomParser.ByteStream(parser, bytes, 0);
     const options = { untilTag: 'x7fe00010' };
-    if (transferSyntaxUid === IMPLICIT_LE) dicomParser.parseDicomDataSetImplicit(dataSet, stream, bytes.length, options);
+    if (transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian) dicomParser.parseDicomDataSetImplicit(dataSet, stream, bytes.length, options);
     else dicomParser.parseDicomDataSetExplicit(dataSet, stream, bytes.length, options);
   } catch {
     // dicom-parser throws strings and other non-Errors at the end of the prefix or on garbage;
