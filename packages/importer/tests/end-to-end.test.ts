@@ -62,8 +62,8 @@ test('storescu sends the corpus and two generated studies: every acknowledged in
     assert.doesNotMatch(r.stderr + r.stdout, /Store Failed/, send.files.map((f) => basename(f)).join(' '));
     for (const f of send.files) acknowledged.push(await datasetSopUid(f));
   }
-  // A generated 2-study set, plus one instance HealthImaging will refuse: readable up to its
-  // Series UID (so the SCP stores it unchanged) but broken after that.
+  // A generated 2-study set, plus one instance HealthImaging will refuse: well formed, so the SCP
+  // stores it as sent, but with a StudyDescription past HealthImaging's 64-character limit.
   const [studyA, studyB] = [freshUid(), freshUid()];
   const scu = await connectScu(stack.scp.port);
   for (const [study, n] of [[studyA, 4], [studyB, 3]] as const) {
@@ -75,9 +75,13 @@ test('storescu sends the corpus and two generated studies: every acknowledged in
     }
   }
   const broken = freshUid();
-  const brokenDataset = Buffer.concat([
-    buildDataset([[0x00080016, 'UI', CT_IMAGE], [0x00080018, 'UI', broken], [0x00080020, 'DA', '20240102'], [0x0020000d, 'UI', studyB], [0x0020000e, 'UI', freshUid()]]),
-    Buffer.from([0x28, 0x00, 0x10, 0x00, 0x55, 0x53, 0x00, 0x10]), // (0028,0010) US claiming 4096 bytes that are not there
+  const brokenDataset = buildDataset([
+    [0x00080016, 'UI', CT_IMAGE],
+    [0x00080018, 'UI', broken],
+    [0x00080020, 'DA', '20240102'],
+    [0x00081030, 'LO', 'x'.repeat(80)],
+    [0x0020000d, 'UI', studyB],
+    [0x0020000e, 'UI', freshUid()],
   ]);
   assert.equal((await scu.store(CT_IMAGE, broken, brokenDataset)).status, 0);
   await scu.release();
@@ -169,4 +173,22 @@ test('S3 unavailable: C-STOREs get 0xA700 and nothing is acknowledged; when S3 r
   const keys = (res.Contents ?? []).map((o) => o.Key!);
   assert.ok(keys.some((k) => k.endsWith(`${sop}.dcm`)));
   assert.ok(!keys.some((k) => down.some((d) => k.endsWith(`${d}.dcm`))), 'nothing stored for the refused instances');
+});
+
+test('S3: a dataset that does not add up is 0xC000, and nothing is uploaded, in one part or many', LIMIT, async () => {
+  const scu = await connectScu(stack.scp.port);
+  const refused: string[] = [];
+  for (const pixels of [1000, 24_000_000]) {
+    const sop = freshUid();
+    const whole = ctDataset({ sop }, pixels);
+    const rsp = await scu.store(CT_IMAGE, sop, whole.subarray(0, whole.length - 10));
+    assert.equal(rsp.status, 0xc000, `${pixels} bytes of pixels, cut short`);
+    refused.push(sop);
+  }
+  const sop = freshUid();
+  assert.equal((await scu.store(CT_IMAGE, sop, ctDataset({ sop }))).status, 0);
+  await scu.release();
+  const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: stack.bucket }))).Contents ?? []).map((o) => o.Key!);
+  assert.ok(keys.some((k) => k.endsWith(`${sop}.dcm`)));
+  assert.ok(!keys.some((k) => refused.some((r) => k.endsWith(`${r}.dcm`))), 'nothing stored for the refused instances');
 });

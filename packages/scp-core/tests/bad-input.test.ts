@@ -11,7 +11,7 @@ import { buffer } from 'node:stream/consumers';
 import { createDeflateRaw } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortReason, AssociationAborted, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
-import { allFiles, buildDataset, connectScu, elementHeader, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+import { allFiles, buildDataset, connectScu, elementHeader, ctDataset, CT_IMAGE, EXPLICIT_LE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 /** What the SCP logs at info level and above, to check what it says about refused input. */
@@ -244,6 +244,42 @@ test('a dataset that is not DICOM at all is 0xC000', async () => {
   const scu = await connectScu(t.port);
   const rsp = await scu.store(CT_IMAGE, '1.2.3.4.77', Buffer.from('this is not a dataset, only some text of even length'));
   assert.equal(rsp.status, 0xc000);
+  await scu.release();
+});
+
+test('found by a dataset review: a dataset that does not add up after its header is 0xC000 and nothing is stored', async () => {
+  // Only the header was parsed, so these were acknowledged and stored as sent (storescp aborted
+  // the association for three of them), to fail later at import.
+  const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
+  const scu = await connectScu(t.port, {
+    contexts: [
+      { abstractSyntax: CT_IMAGE, transferSyntaxes: [EXPLICIT_LE] },
+      { abstractSyntax: '1.2.840.10008.5.1.4.1.1.7', transferSyntaxes: [JPEG_BASELINE] },
+    ],
+  });
+  const cut = (ds: Buffer, n: number) => ds.subarray(0, ds.length - n);
+  const cases: { name: string; sopClass?: string; dataset: (sop: string) => Buffer; detail: RegExp }[] = [
+    { name: 'cut inside Pixel Data', dataset: (sop) => cut(ctDataset({ sop }, 1000), 100), detail: /cut short/ },
+    { name: 'cut inside Pixel Data, streamed', dataset: (sop) => cut(ctDataset({ sop }, 3_000_000), 10), detail: /cut short/ },
+    { name: 'bytes after the last element', dataset: (sop) => Buffer.concat([ctDataset({ sop }), Buffer.from([0, 0, 0])]), detail: /after the last element/ },
+    {
+      name: 'Pixel Data of defined length on JPEG',
+      sopClass: '1.2.840.10008.5.1.4.1.1.7',
+      dataset: (sop) => ctDataset({ sop, sopClass: '1.2.840.10008.5.1.4.1.1.7' }),
+      detail: /Pixel Data of defined length/,
+    },
+  ];
+  for (const c of cases) {
+    const sop = freshUid();
+    const rsp = await scu.store(c.sopClass ?? CT_IMAGE, sop, c.dataset(sop));
+    assert.equal(rsp.status, 0xc000, c.name);
+    assert.equal(rsp.errorComment, 'dataset malformed', c.name);
+    const line = logged.find((l) => l.event === 'cstore.failed' && l.fields?.sopInstanceUid === sop);
+    assert.match(String(line?.fields?.detail), c.detail, c.name);
+    assert.equal(allFiles(t.dir).filter((f) => f.includes(sop)).length, 0, `${c.name}: nothing stored`);
+  }
+  const sop = freshUid();
+  assert.equal((await scu.store(CT_IMAGE, sop, ctDataset({ sop }))).status, 0x0000, 'the association goes on');
   await scu.release();
 });
 

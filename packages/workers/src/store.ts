@@ -6,9 +6,11 @@ import { instanceKey } from './batch/layout.ts';
 import { concatBytes } from './bytes.ts';
 import { Status, type StoreResult, type StoreTask } from './contracts.ts';
 import { DatasetAborted, DatasetSource } from './dataset-source.ts';
+import { DatasetMalformed, DatasetStructure } from './dataset-structure.ts';
 import { readHeader, type HeaderFields } from './header/read-header.ts';
 import { datePathFromDA, isValidUid, utcDatePath } from './header/uids.ts';
 import { fileMetaHeader } from './part10/file-meta.ts';
+import { TransferSyntax } from './transfer-syntaxes.ts';
 import { type Sink, StorageError } from './sinks/sink.ts';
 
 /** How much of the dataset is read before trying the header, and the most it may take. */
@@ -51,8 +53,17 @@ export async function storeInstance(task: StoreTask, ctx: StoreContext): Promise
       transferSyntaxUid: task.transferSyntaxUid,
       sourceAeTitle: task.association.callingAeTitle,
     });
+    // A deflated dataset is one compressed stream; its structure is not walked.
+    const structure = task.transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian ? undefined : new DatasetStructure(task.transferSyntaxUid);
     const started = performance.now();
-    const { size } = await ctx.sink.put(key, body(meta, head, source));
+    let size: number;
+    try {
+      ({ size } = await ctx.sink.put(key, body(meta, head, source, structure)));
+    } catch (err) {
+      if (!(err instanceof DatasetMalformed)) throw err;
+      await source.drain();
+      return { status: Status.CannotUnderstand, comment: 'dataset malformed', detail: err.message };
+    }
     return {
       status: Status.Success,
       key,
@@ -74,10 +85,19 @@ export async function storeInstance(task: StoreTask, ctx: StoreContext): Promise
   }
 }
 
-/** A dataset that came whole is one group, so one write: the meta header and every chunk. */
-async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource): AsyncGenerator<readonly Uint8Array[]> {
+/**
+ * A dataset that came whole is one group, so one write: the meta header and every chunk. The
+ * structure check sees each chunk before it is written and ends the body by throwing if the
+ * dataset does not add up, so the sink never puts it under its key.
+ */
+async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource, structure?: DatasetStructure): AsyncGenerator<readonly Uint8Array[]> {
+  for (const chunk of head) structure?.push(chunk);
   yield [meta, ...head];
-  for (let group = await source.next(); group !== undefined; group = await source.next()) yield group;
+  for (let group = await source.next(); group !== undefined; group = await source.next()) {
+    for (const chunk of group) structure?.push(chunk);
+    yield group;
+  }
+  structure?.end();
 }
 
 /**

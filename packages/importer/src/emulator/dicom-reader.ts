@@ -26,6 +26,22 @@ const REQUIRED: ReadonlyArray<[keyof DicomInstance, string, string]> = [
   ['seriesInstanceUID', 'x0020000e', 'SeriesInstanceUID'],
 ];
 
+/**
+ * HealthImaging's "DICOM element constraints" (developer guide): longer values fail the import of
+ * the file. These are the patient and study elements that page lists with a length limit.
+ */
+const LENGTH_LIMITS: ReadonlyArray<[string, string, number]> = [
+  ['x00100010', 'PatientName', 256],
+  ['x00100020', 'PatientID', 256],
+  ['x00100030', 'PatientBirthDate', 18],
+  ['x00100040', 'PatientSex', 16],
+  ['x00200010', 'StudyID', 16],
+  ['x00081030', 'StudyDescription', 64],
+  ['x00080050', 'AccessionNumber', 256],
+  ['x00080020', 'StudyDate', 18],
+  ['x00080030', 'StudyTime', 28],
+];
+
 /** Deflated transfer syntax: dicom-parser hands us the bytes and the position where the deflate stream starts. */
 function inflater(bytes: Uint8Array, position: number): Uint8Array {
   const inflated = inflateRawSync(bytes.subarray(position));
@@ -55,6 +71,10 @@ export function readDicomInstance(bytes: Uint8Array, truncated: boolean): ReadRe
     if (!value) return { ok: false, message: `DICOM attribute ${name} does not exist` };
     if (!UID.test(value) || value.length > 64) return { ok: false, message: `DICOM attribute ${name} is not a valid UID: ${value}` };
     instance[field] = value;
+  }
+  for (const [tag, name, max] of LENGTH_LIMITS) {
+    const length = dataSet.string(tag)?.length ?? 0;
+    if (length > max) return { ok: false, message: `DICOM attribute ${name} is longer than ${max} characters (${length})` };
   }
   return { ok: true, instance: instance as DicomInstance };
 }

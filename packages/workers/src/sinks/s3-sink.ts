@@ -8,7 +8,6 @@ import { Readable } from 'node:stream';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { SinkConfig } from '../contracts.ts';
-import { DatasetAborted } from '../dataset-source.ts';
 import { type Body, type Sink, StorageError } from './sink.ts';
 
 type S3Options = NonNullable<SinkConfig['s3']>;
@@ -43,15 +42,23 @@ export class S3Sink implements Sink {
 
   async put(key: string, body: Body): Promise<{ size: number }> {
     let size = 0;
+    // The body's own error (the peer went away, the dataset does not add up) is the caller's to
+    // handle, not a storage failure.
+    let bodyError: unknown;
     const counted = Readable.from(
       (async function* () {
-        for await (const group of body) {
-          for (const chunk of group) {
-            size += chunk.length;
-            // A copy: the chunk is staging memory the main thread reuses, and lib-storage holds
-            // chunks until a part is full.
-            yield Buffer.from(chunk);
+        try {
+          for await (const group of body) {
+            for (const chunk of group) {
+              size += chunk.length;
+              // A copy: the chunk is staging memory the main thread reuses, and lib-storage holds
+              // chunks until a part is full.
+              yield Buffer.from(chunk);
+            }
           }
+        } catch (err) {
+          bodyError = err;
+          throw err;
         }
       })(),
       { objectMode: false, highWaterMark: 0 },
@@ -67,7 +74,7 @@ export class S3Sink implements Sink {
       await upload.done();
       return { size };
     } catch (err) {
-      if (err instanceof DatasetAborted) throw err;
+      if (bodyError !== undefined) throw bodyError;
       throw new StorageError(`uploading ${key}: ${(err as Error)?.message ?? String(err)}`);
     }
   }

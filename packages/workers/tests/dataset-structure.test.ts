@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { DatasetMalformed, DatasetStructure } from '../src/dataset-structure.ts';
+import { TransferSyntax } from '../src/transfer-syntaxes.ts';
+
+const CORPUS = new URL('../../../testdata/dicom/', import.meta.url);
+
+/** A Part 10 file's dataset and transfer syntax (its meta group is explicit VR little endian). */
+function part10(name: string): { dataset: Uint8Array; ts: string } {
+  const file = readFileSync(new URL(name, CORPUS));
+  const metaEnd = 132 + 12 + file.readUInt32LE(140);
+  let ts = '';
+  for (let p = 132; p < metaEnd; ) {
+    const [group, element] = [file.readUInt16LE(p), file.readUInt16LE(p + 2)];
+    const long = ['OB', 'UN', 'SQ', 'UT'].includes(file.toString('latin1', p + 4, p + 6));
+    const length = long ? file.readUInt32LE(p + 8) : file.readUInt16LE(p + 6);
+    const value = p + (long ? 12 : 8);
+    if (group === 2 && element === 0x10) ts = file.toString('latin1', value, value + length).replace(/\0/g, '');
+    p = value + length;
+  }
+  return { dataset: file.subarray(metaEnd), ts };
+}
+
+/** Undefined when the dataset adds up, else why not. */
+function check(dataset: Uint8Array, ts: string, chunk = dataset.length): string | undefined {
+  const s = new DatasetStructure(ts);
+  try {
+    for (let p = 0; p < dataset.length; p += chunk) s.push(dataset.subarray(p, p + chunk));
+    s.end();
+    return undefined;
+  } catch (err) {
+    assert.ok(err instanceof DatasetMalformed, String(err));
+    return err.message;
+  }
+}
+
+const checked = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.dcm'))
+  .map((name) => ({ name, ...part10(name) }))
+  .filter((f) => f.ts !== TransferSyntax.DeflatedExplicitVRLittleEndian);
+
+test('every file of the corpus adds up, however its bytes are split', () => {
+  assert.ok(checked.length >= 30);
+  for (const { name, dataset, ts } of checked) {
+    for (const chunk of [1, 3, 8, 13, 4096, dataset.length]) assert.equal(check(dataset, ts, chunk), undefined, `${name}, chunks of ${chunk}`);
+  }
+});
+
+test('a dataset cut short is malformed, wherever it is cut inside an element', () => {
+  for (const { name, dataset, ts } of checked) {
+    // One byte short cuts the last value (or header); halfway is inside Pixel Data or a sequence.
+    for (const cut of [dataset.length - 1, dataset.length - 2, Math.floor(dataset.length / 2)]) {
+      assert.match(check(dataset.subarray(0, cut), ts) ?? 'passed', /cut short|after the last element|expected an item/, `${name} cut at ${cut}`);
+    }
+  }
+});
+
+test('bytes after the last element are malformed', () => {
+  for (const { name, dataset, ts } of checked.slice(0, 10)) {
+    for (const extra of [1, 2, 7]) {
+      const padded = Buffer.concat([dataset, new Uint8Array(extra).fill(0x20)]);
+      assert.match(check(padded, ts) ?? 'passed', /after the last element/, `${name} + ${extra}`);
+    }
+  }
+});
+
+test('Pixel Data of defined length on a compressed transfer syntax is malformed', () => {
+  const jpeg = '1.2.840.10008.1.2.4.50';
+  const pixels = Buffer.concat([Buffer.from([0xe0, 0x7f, 0x10, 0x00]), Buffer.from('OB\0\0', 'latin1'), u32(4), Buffer.from([1, 2, 3, 4])]);
+  assert.match(check(pixels, jpeg) ?? 'passed', /Pixel Data of defined length/);
+  assert.equal(check(pixels, TransferSyntax.ExplicitVRLittleEndian), undefined);
+});
+
+test('unclosed sequences, stray delimiters and headers without a VR are malformed', () => {
+  const el = (group: number, element: number, vr: string, value: Uint8Array, length = value.length) =>
+    Buffer.concat([u16(group), u16(element), Buffer.from(vr, 'latin1'), ...(vr === 'SQ' || vr === 'OB' ? [u16(0), u32(length)] : [u16(length)]), value]);
+  const item = (content: Uint8Array, undefinedLength = false) => Buffer.concat([u16(0xfffe), u16(0xe000), u32(undefinedLength ? 0xffffffff : content.length), content]);
+  const itemEnd = Buffer.concat([u16(0xfffe), u16(0xe00d), u32(0)]);
+  const seqEnd = Buffer.concat([u16(0xfffe), u16(0xe0dd), u32(0)]);
+  const name = el(0x0010, 0x0010, 'PN', Buffer.from('A^B '));
+  const ts = TransferSyntax.ExplicitVRLittleEndian;
+  const sequence = (body: Uint8Array) => el(0x0040, 0x0275, 'SQ', body, 0xffffffff);
+
+  assert.equal(check(Buffer.concat([sequence(Buffer.concat([item(Buffer.concat([name, itemEnd]), true), item(name), seqEnd])), name]), ts), undefined);
+  assert.match(check(sequence(Buffer.concat([item(Buffer.concat([name, itemEnd]), true)])), ts) ?? 'passed', /not closed/);
+  assert.match(check(sequence(item(name, true)), ts) ?? 'passed', /not closed/);
+  assert.match(check(Buffer.concat([name, itemEnd]), ts) ?? 'passed', /item delimiter outside any item/);
+  assert.match(check(Buffer.concat([name, seqEnd]), ts) ?? 'passed', /outside a sequence/);
+  assert.match(check(sequence(Buffer.concat([name, seqEnd])), ts) ?? 'passed', /expected an item/);
+  assert.match(check(Buffer.concat([name, Buffer.from([0x10, 0x00, 0x20, 0x00, 0x00, 0x00, 0x02, 0x00, 0x41, 0x42])]), ts) ?? 'passed', /no valid VR/);
+  // Implicit VR: the same sequence without VRs, closed and not.
+  const implicit = (body: Uint8Array) => Buffer.concat([u16(0x0040), u16(0x0275), u32(0xffffffff), body]);
+  const implicitName = Buffer.concat([u16(0x0010), u16(0x0010), u32(4), Buffer.from('A^B ')]);
+  assert.equal(check(implicit(Buffer.concat([item(implicitName), seqEnd])), TransferSyntax.ImplicitVRLittleEndian), undefined);
+  assert.match(check(implicit(item(implicitName)), TransferSyntax.ImplicitVRLittleEndian) ?? 'passed', /not closed/);
+});
+
+function u16(v: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v);
+  return b;
+}
+
+function u32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return b;
+}
