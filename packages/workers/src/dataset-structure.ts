@@ -20,6 +20,11 @@ const ITEM = 0xfffee000;
 const ITEM_DELIMITER = 0xfffee00d;
 const SEQUENCE_DELIMITER = 0xfffee0dd;
 const PIXEL_DATA = 0x7fe00010;
+/**
+ * Sequences and items open at once. Real datasets nest a few levels (deep SR trees a few dozen);
+ * without a bound, a flood of 12-byte sequence headers would grow the stack without limit.
+ */
+const MAX_DEPTH = 256;
 /** VRs whose explicit header has 2 reserved bytes and a 4-byte length (PS3.5 Table 7.1-1). */
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 
@@ -120,8 +125,9 @@ export class DatasetStructure {
   private value(length: number, contents: Frame): void {
     this.fill = 0;
     this.need = 8;
-    if (length === UNDEFINED_LENGTH) this.stack.push(contents);
-    else this.skip = length;
+    if (length !== UNDEFINED_LENGTH) this.skip = length;
+    else if (this.stack.length >= MAX_DEPTH) this.fail(`sequences and items nested deeper than ${MAX_DEPTH / 2} levels, at byte ${this.elementAt}`);
+    else this.stack.push(contents);
   }
 
   private close(): void {

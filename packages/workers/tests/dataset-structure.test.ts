@@ -94,6 +94,9 @@ test('unclosed sequences, stray delimiters and headers without a VR are malforme
   const implicitName = Buffer.concat([u16(0x0010), u16(0x0010), u32(4), Buffer.from('A^B ')]);
   assert.equal(check(implicit(Buffer.concat([item(implicitName), seqEnd])), TransferSyntax.ImplicitVRLittleEndian), undefined);
   assert.match(check(implicit(item(implicitName)), TransferSyntax.ImplicitVRLittleEndian) ?? 'passed', /not closed/);
+  // A flood of nested sequence headers is refused at a bounded depth, not stacked without end.
+  const opening = Buffer.concat([u16(0x0040), u16(0x0275), u32(0xffffffff), u16(0xfffe), u16(0xe000), u32(0xffffffff)]);
+  assert.match(check(Buffer.concat(Array.from({ length: 100_000 }, () => opening)), TransferSyntax.ImplicitVRLittleEndian) ?? 'passed', /nested deeper than 128 levels/);
 });
 
 function u16(v: number): Buffer {
