@@ -154,6 +154,19 @@ test('found by a dataset review: an element that ends exactly where the first 64
   assert.equal(storedFiles(t.dir).filter((f) => f.includes(study) && f.endsWith(`${sop}.dcm`)).length, 1);
 });
 
+test('the Study/Series UIDs are looked for in the first 8 MiB: found after 6 MiB, 0xC000 after 10 MiB', async () => {
+  // Each running store may hold that much of its dataset's start; 16 at once fit the 128 MB budget.
+  const scu = await connectScu(t.port);
+  for (const [mb, status] of [[6, 0x0000], [10, 0xc000]] as const) {
+    const sop = freshUid();
+    const study = freshUid();
+    const rsp = await scu.store(CT_IMAGE, sop, datasetWithOb(sop, mb * 1024 * 1024, study));
+    assert.equal(rsp.status, status, `${mb} MiB: ${rsp.errorComment}`);
+    if (status !== 0x0000) assert.match(String(logged.find((l) => l.fields?.sopInstanceUid === sop)?.fields?.detail), /within the first 8388608 bytes/);
+  }
+  await scu.release();
+});
+
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 
 /** `parts` deflated as one raw stream; a number is that many zero bytes, streamed 1 MiB at a time. */

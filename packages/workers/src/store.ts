@@ -7,15 +7,14 @@ import { concatBytes } from './bytes.ts';
 import { Status, type StoreResult, type StoreTask } from './contracts.ts';
 import { DatasetAborted, DatasetSource } from './dataset-source.ts';
 import { DatasetMalformed, DatasetStructure } from './dataset-structure.ts';
-import { readHeader, type HeaderFields } from './header/read-header.ts';
+import { MAX_HEADER_BYTES, readHeader, type HeaderFields } from './header/read-header.ts';
 import { datePathFromDA, isValidUid, utcDatePath } from './header/uids.ts';
 import { fileMetaHeader } from './part10/file-meta.ts';
 import { TransferSyntax } from './transfer-syntaxes.ts';
 import { type Sink, StorageError } from './sinks/sink.ts';
 
-/** How much of the dataset is read before trying the header, and the most it may take. */
+/** How much of the dataset is read before the first try at its header (then ×4, up to MAX_HEADER_BYTES). */
 const HEADER_PROBE = 64 * 1024;
-const MAX_HEADER = 32 * 1024 * 1024;
 /**
  * Real datasets hold hundreds of elements before the Study/Series UIDs; a flood of tiny ones
  * would make every retry re-parse a bigger prefix (seconds and hundreds of MB per C-STORE).
@@ -124,8 +123,8 @@ async function readHeaderFrom(source: DatasetSource, head: Uint8Array[], ts: str
     const outcome = readHeader(prefix(head, whole ? have : want), ts, whole);
     if (outcome.kind !== 'need-more') return outcome;
     if (outcome.elements > MAX_HEADER_ELEMENTS) return { kind: 'unreadable', reason: `more than ${MAX_HEADER_ELEMENTS} elements before the Study/Series UIDs` } as const;
-    if (whole || want >= MAX_HEADER) return { kind: 'unreadable', reason: `no Study/Series UIDs within the first ${Math.min(have, want)} bytes` } as const;
-    want = Math.min(want * 4, MAX_HEADER);
+    if (whole || want >= MAX_HEADER_BYTES) return { kind: 'unreadable', reason: `no Study/Series UIDs within the first ${Math.min(have, want)} bytes` } as const;
+    want = Math.min(want * 4, MAX_HEADER_BYTES);
   }
 }
 

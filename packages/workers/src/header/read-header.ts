@@ -35,8 +35,13 @@ const TAGS = {
 const LAST_NEEDED = 0x0020000e;
 
 
-/** The most a deflated prefix may inflate to: deflate packs up to ~1,000:1. */
-const MAX_INFLATED = 32 * 1024 * 1024;
+/**
+ * The most of a dataset's start a store holds to find its Study/Series UIDs, and the most a
+ * deflated prefix may inflate to (deflate packs up to ~1,000:1). What precedes (0020,000D) is
+ * groups 0008-0019 and their private groups: kilobytes in real datasets. 8 MiB for each of the
+ * 16 stores a default pool runs at once is 128 MiB, the default memory budget.
+ */
+export const MAX_HEADER_BYTES = 8 * 1024 * 1024;
 
 /**
  * @param prefix the first bytes of the dataset (the whole dataset when `complete`)
@@ -91,7 +96,7 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
 }
 
 /**
- * Inflates as much of a deflated prefix as fits in MAX_INFLATED: a megabyte sent could otherwise
+ * Inflates as much of a deflated prefix as fits in MAX_HEADER_BYTES: a megabyte sent could otherwise
  * take a gigabyte here. Past the limit, a quarter of the input is tried, and so on; the UIDs sit
  * near the start, and a prefix whose elements before them inflate past the limit ends as "no
  * Study/Series UIDs" in the store's read loop.
@@ -100,7 +105,7 @@ function inflatePrefix(prefix: Uint8Array): { bytes: Uint8Array; whole: boolean 
   for (let input = prefix; ; input = input.subarray(0, input.length >>> 2)) {
     try {
       // SYNC_FLUSH lets a truncated deflate stream yield what it has.
-      return { bytes: inflateRawSync(input, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED }), whole: input === prefix };
+      return { bytes: inflateRawSync(input, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: MAX_HEADER_BYTES }), whole: input === prefix };
     } catch (err) {
       // 4 KiB cannot inflate past the limit; the check only guards the loop.
       if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE' || input.length < 4096) throw err;
