@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { CommandField, decodeCommand, encodePdu, PduType, type Scu } from '../src/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AssociationRejected, CommandField, decodeCommand, encodePdu, PduType, type Scu } from '../src/index.ts';
 import { buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
@@ -26,13 +27,13 @@ function sendStore(scu: Scu, messageId: number, sop: string, dataset: Uint8Array
 test('two copies of one instance sent without waiting: answered in order, the later one stored', async () => {
   const scu = await connectScu(t.port);
   const sop = freshUid();
-  // The first copy holds its worker longest after its last byte (20 MB to buffer before the
+  // The first copy holds its worker longest after its last byte (6 MB to buffer before the
   // Study/Series UIDs, then to write), so it would be stored last if both ran at once.
   const first = buildDataset([
     [0x00080016, 'UI', CT_IMAGE],
     [0x00080018, 'UI', sop],
     [0x00080020, 'DA', '20240102'],
-    [0x00191010, 'OB', new Uint8Array(20 * 1024 * 1024)],
+    [0x00191010, 'OB', new Uint8Array(6 * 1024 * 1024)],
     [0x0020000d, 'UI', '1.2.3.4.5'],
     [0x0020000e, 'UI', '1.2.3.4.5.6'],
   ]);
@@ -95,3 +96,84 @@ test('a peer that takes PDUs of at most 64 bytes gets its answer in PDVs that fi
   assert.deepEqual([answer.messageIdBeingRespondedTo, answer.status, answer.affectedSopInstanceUid], [3, 0, sop]);
   await scu.release();
 });
+
+/** Everything of a C-STORE but the dataset's last byte: the association stays busy until it is sent. */
+function sendAllButLastByte(scu: Scu, messageId: number, sop: string): () => void {
+  const dataset = ctDataset({ sop }, 100_000);
+  const pcId = scu.contextFor(CT_IMAGE).id;
+  scu.sendCommand(pcId, { commandField: CommandField.CStoreRq, messageId, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+  scu.sendDataset(pcId, dataset.subarray(0, dataset.length - 1), false);
+  return () => scu.sendDataset(pcId, dataset.subarray(dataset.length - 1));
+}
+
+test('stopping (SIGTERM): a release sent right behind the last C-STORE is a release; a C-STORE sent there is refused 0xA700', async () => {
+  for (const behind of ['release', 'store'] as const) {
+    const own = await startTestScp();
+    try {
+      const scu = await connectScu(own.port);
+      const sop = freshUid();
+      const finish = sendAllButLastByte(scu, 1, sop);
+      // The stop begins once the SCP holds the message in progress (its dataset bytes in flight).
+      for (let i = 0; i < 500 && ((await own.scp.metrics.bytesInFlight.get()).values[0]?.value ?? 0) < 50_000; i++) await sleep(10);
+      const drained = own.scp.drain(5000);
+      const late = freshUid();
+      finish();
+      if (behind === 'release') scu.send(encodePdu({ type: PduType.ReleaseRq }));
+      else sendStore(scu, 2, late, ctDataset({ sop: late }));
+      assert.deepEqual(pick(await scu.nextCommand()), [1, 0x0000], `${behind}: the store in progress is answered`);
+      if (behind === 'release') assert.equal((await scu.nextPdu()).type, PduType.ReleaseRp, 'released, not aborted');
+      else {
+        const refused = await scu.nextCommand();
+        assert.deepEqual(pick(refused), [2, 0xa700]);
+        assert.match(refused.errorComment ?? '', /shutting down/);
+        assert.equal((await scu.nextPdu()).type, PduType.Abort);
+      }
+      scu.close();
+      await drained;
+      assert.ok(storedFiles(own.dir).some((f) => f.endsWith(`${sop}.dcm`)));
+      assert.ok(!storedFiles(own.dir).some((f) => f.endsWith(`${late}.dcm`)));
+    } finally {
+      await own.stop();
+    }
+  }
+});
+
+test('a peer waiting for its answer is not counted as paused by backpressure', async () => {
+  const scu = await connectScu(t.port);
+  const sop = freshUid();
+  const finish = sendAllButLastByte(scu, 1, sop);
+  finish();
+  // Sent before the answer: held, and the socket paused, but not for backpressure.
+  const next = freshUid();
+  sendStore(scu, 2, next, ctDataset({ sop: next }, 2 * 1024 * 1024));
+  let maxPaused = 0;
+  const sampler = setInterval(async () => {
+    maxPaused = Math.max(maxPaused, (await t.scp.metrics.socketsPaused.get()).values[0]?.value ?? 0);
+  }, 1);
+  try {
+    assert.deepEqual([pick(await scu.nextCommand()), pick(await scu.nextCommand())], [[1, 0], [2, 0]]);
+  } finally {
+    clearInterval(sampler);
+  }
+  assert.equal(maxPaused, 0);
+  await scu.release();
+});
+
+test('a peer that takes PDUs shorter than 7 bytes cannot get any answer: rejected at association', async () => {
+  await assert.rejects(connectScu(t.port, { maxPduLength: 6 }), AssociationRejected);
+  assert.equal(await storeOne(t.port), 0x0000);
+});
+
+test('a request we do not serve gets its own response type with 0x0211; a C-CANCEL gets none', async () => {
+  const scu = await connectScu(t.port);
+  const pcId = scu.contextFor(CT_IMAGE).id;
+  scu.sendCommand(pcId, { commandField: CommandField.CFindRq, messageId: 5, affectedSopClassUid: CT_IMAGE, priority: 0, hasDataset: true });
+  scu.sendDataset(pcId, buildDataset([[0x00100010, 'PN', '*']]));
+  const find = await scu.nextCommand();
+  assert.deepEqual([find.commandField, find.messageIdBeingRespondedTo, find.status], [0x8020, 5, 0x0211]);
+  scu.sendCommand(pcId, { commandField: CommandField.CCancelRq, messageIdBeingRespondedTo: 5, hasDataset: false });
+  assert.equal(await scu.echo(), 0x0000, 'the next answer is the C-ECHO-RSP: the C-CANCEL got none');
+  await scu.release();
+});
+
+const pick = (c: { messageIdBeingRespondedTo?: number; status?: number }) => [c.messageIdBeingRespondedTo, c.status];

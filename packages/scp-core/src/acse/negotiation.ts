@@ -48,6 +48,9 @@ const reject = (result: number, source: number, reason: number, why: string): Ne
 export const limitExceeded = (): NegotiationOutcome =>
   reject(RejectResult.Transient, RejectSource.PresentationProvider, RejectPresentationReason.LocalLimitExceeded, 'max-associations');
 
+/** A P-DATA-TF carries at least one PDV: its 6-byte header and a byte of data. */
+const SMALLEST_USABLE_PDU = 7;
+
 export function negotiate(rq: AssociateRq, policy: NegotiationPolicy): NegotiationOutcome {
   if ((rq.protocolVersion & 1) === 0) {
     return reject(RejectResult.Permanent, RejectSource.AcseProvider, RejectAcseReason.ProtocolVersionNotSupported, 'protocol-version');
@@ -60,6 +63,11 @@ export function negotiate(rq: AssociateRq, policy: NegotiationPolicy): Negotiati
   }
   if (policy.allowedCallingAeTitles.size > 0 && !policy.allowedCallingAeTitles.has(rq.callingAeTitle)) {
     return reject(RejectResult.Permanent, RejectSource.ServiceUser, RejectUserReason.CallingAeNotRecognized, 'calling-ae');
+  }
+  const peerMax = rq.userInformation.maxPduLength;
+  if (peerMax > 0 && peerMax < SMALLEST_USABLE_PDU) {
+    // No answer of ours could fit in what the peer says it can take.
+    return reject(RejectResult.Permanent, RejectSource.ServiceUser, RejectUserReason.NoReason, 'max-pdu-too-small');
   }
 
   const contexts = new Map<number, AcceptedContext>();

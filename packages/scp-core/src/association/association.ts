@@ -136,19 +136,24 @@ export class Association implements FlowControl {
     return this.pausedFor.size > 0;
   }
 
+  /** Held by the storage side (storescp_sockets_paused counts these), not only awaiting our answer. */
+  private get backpressured(): boolean {
+    return this.pausedFor.size > (this.pausedFor.has('awaiting-answer') ? 1 : 0);
+  }
+
   pause(reason: PauseReason | OwnPauseReason): void {
     if (this.state === 'closed' || this.pausedFor.has(reason)) return;
-    if (!this.paused) {
-      this.socket.pause();
-      this.opts.metrics.socketsPaused.inc();
-    }
+    const [wasPaused, wasBackpressured] = [this.paused, this.backpressured];
     this.pausedFor.add(reason);
+    if (!wasPaused) this.socket.pause();
+    if (!wasBackpressured && this.backpressured) this.opts.metrics.socketsPaused.inc();
   }
 
   resume(reason: PauseReason | OwnPauseReason): void {
-    if (!this.pausedFor.delete(reason) || this.paused) return;
-    this.opts.metrics.socketsPaused.dec();
-    if (this.state === 'closed') return;
+    const wasBackpressured = this.backpressured;
+    if (!this.pausedFor.delete(reason)) return;
+    if (wasBackpressured && !this.backpressured) this.opts.metrics.socketsPaused.dec();
+    if (this.paused || this.state === 'closed') return;
     this.touch();
     this.socket.resume();
   }
@@ -366,6 +371,17 @@ export class Association implements FlowControl {
       this.respond(msg.pcId, echoResponse(command));
       return this.abortIfDrained();
     }
+    if (command.commandField === CommandField.CCancelRq) {
+      // No operation of ours can be cancelled, and a C-CANCEL has no response (PS3.7 9.3.2.3).
+      if (command.hasDataset) throw new DimseError('C-CANCEL-RQ with a dataset');
+      this.incoming = undefined;
+      return;
+    }
+    if (this.draining && command.commandField === CommandField.CStoreRq) {
+      // Sent before our last answer, by a peer that did not wait for it: not started while we stop.
+      this.answerWithoutStoring(msg, command, 0xa700, 'service shutting down; retry');
+      return;
+    }
     if (command.commandField !== CommandField.CStoreRq || context.abstractSyntax === VERIFICATION_SOP_CLASS) {
       // Only C-STORE and C-ECHO are offered; answer anything else with "unrecognized operation".
       this.answerWithoutStoring(msg, command, 0x0211, 'only C-STORE and C-ECHO are supported');
@@ -452,7 +468,8 @@ export class Association implements FlowControl {
           this.respond(
             pcId,
             encodeCommand({
-              commandField: CommandField.CStoreRsp,
+              // The response to whatever was asked (C-STORE-RSP, or C-FIND-RSP… for an unsupported request).
+              commandField: command.commandField | 0x8000,
               messageIdBeingRespondedTo: command.messageId ?? 0,
               affectedSopClassUid: command.affectedSopClassUid ?? '',
               affectedSopInstanceUid: command.affectedSopInstanceUid ?? '',
@@ -462,9 +479,10 @@ export class Association implements FlowControl {
             }),
           );
         }
+        // What the peer sent meanwhile first: an A-RELEASE-RQ waiting there is a release, not a drain abort.
+        if (this.outstanding === 0) this.readHeldBytes();
         this.releaseIfDone();
         this.abortIfDrained();
-        if (this.outstanding === 0) this.readHeldBytes();
       });
   }
 
