@@ -21,22 +21,23 @@ const ITEM_DELIMITER = 0xfffee00d;
 const SEQUENCE_DELIMITER = 0xfffee0dd;
 const PIXEL_DATA = 0x7fe00010;
 /**
- * Sequences and items open at once. Real datasets nest a few levels (deep SR trees a few dozen);
- * without a bound, a flood of 12-byte sequence headers would grow the stack without limit.
+ * Sequences and items open at once (two per level of nesting, beside the dataset itself). Real
+ * datasets nest a few levels (deep SR trees a few dozen); without a bound, a flood of 12-byte
+ * sequence headers would grow the stack without limit.
  */
 const MAX_DEPTH = 256;
-/** VRs whose explicit header has 2 reserved bytes and a 4-byte length (PS3.5 Table 7.1-1). */
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+/** VRs whose explicit header has a 2-byte length (PS3.5 Table 7.1-2); every other one, future VRs included, has 2 reserved bytes and a 4-byte length. */
+const SHORT_VRS = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'US']);
 
 /** A dataset (the whole one, or an undefined-length item's), or the items of an undefined-length element. */
 interface Frame {
   items: boolean;
-  /** Implicit VR: the dataset's own encoding, or that of the datasets in these items. */
+  /** The encoding of this dataset, or of the datasets in these items. */
   implicit: boolean;
+  little: boolean;
 }
 
 export class DatasetStructure {
-  private readonly little: boolean;
   private readonly encapsulated: boolean;
   private readonly stack: Frame[];
   private readonly header = new Uint8Array(12);
@@ -51,9 +52,10 @@ export class DatasetStructure {
 
   /** For a transfer syntax other than deflated (its bytes are compressed as a whole). */
   constructor(transferSyntaxUid: string) {
-    this.little = transferSyntaxUid !== TransferSyntax.ExplicitVRBigEndian;
     this.encapsulated = !NATIVE_TRANSFER_SYNTAXES.has(transferSyntaxUid);
-    this.stack = [{ items: false, implicit: transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian }];
+    this.stack = [
+      { items: false, implicit: transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian, little: transferSyntaxUid !== TransferSyntax.ExplicitVRBigEndian },
+    ];
   }
 
   /** The next bytes of the dataset; throws DatasetMalformed at the first element that cannot be. */
@@ -79,46 +81,46 @@ export class DatasetStructure {
   /** The dataset is complete: throws DatasetMalformed if it stopped inside anything. */
   end(): void {
     if (this.skip > 0) this.fail(`cut short: ${this.skip} bytes of the value at byte ${this.elementAt} missing`);
-    if (this.fill > 0) this.fail(`${this.fill} bytes after the last element, at byte ${this.elementAt}`);
     if (this.stack.length > 1) this.fail('cut short: a sequence or item of undefined length is not closed');
+    // Zeros padding the dataset out to a block size, as some writers leave, are not an element.
+    if (this.header.subarray(0, this.fill).some((b) => b !== 0)) this.fail(`${this.fill} bytes after the last element, at byte ${this.elementAt}`);
   }
 
   private element(): void {
     const frame = this.stack[this.stack.length - 1]!;
-    const tag = ((this.u16(0) << 16) | this.u16(2)) >>> 0;
+    const tag = ((this.u16(0, frame) << 16) | this.u16(2, frame)) >>> 0;
     if (frame.items) {
-      if (tag === ITEM) this.value(this.u32(4), { items: false, implicit: frame.implicit });
+      if (tag === ITEM) this.value(this.u32(4, frame), { items: false, implicit: frame.implicit, little: frame.little });
       else if (tag === SEQUENCE_DELIMITER) this.close();
       else this.fail(`expected an item or a sequence delimiter, found ${tagText(tag)}`);
       return;
     }
     if (tag === ITEM_DELIMITER) {
-      if (this.stack.length === 1) this.fail(`an item delimiter outside any item, at byte ${this.elementAt}`);
-      return this.close();
+      // One outside any item is read past, as dcmtk does: it delimits nothing.
+      return this.stack.length === 1 ? this.value(0, frame) : this.close();
     }
     if (tag === ITEM || tag === SEQUENCE_DELIMITER) this.fail(`${tagText(tag)} outside a sequence, at byte ${this.elementAt}`);
     let length: number;
     let vr = '';
-    if (frame.implicit) length = this.u32(4);
+    if (frame.implicit) length = this.u32(4, frame);
     else if (this.need === 8) {
-      const a = this.header[4]!;
-      const b = this.header[5]!;
-      if (a < 0x41 || a > 0x5a || b < 0x41 || b > 0x5a) this.fail(`no valid VR for ${tagText(tag)} at byte ${this.elementAt}`);
-      vr = String.fromCharCode(a, b);
-      if (LONG_VRS.has(vr)) {
+      vr = String.fromCharCode(this.header[4]!, this.header[5]!);
+      // Two bytes that are no VR at all (lowercase, spaces, zeros of padding) are read with a
+      // 2-byte length, as dcmtk reads them; what follows must still add up.
+      if (!SHORT_VRS.has(vr) && /^[A-Z]{2}$/.test(vr)) {
         this.need = 12;
         return;
       }
-      length = this.u16(6);
+      length = this.u16(6, frame);
     } else {
       vr = String.fromCharCode(this.header[4]!, this.header[5]!);
-      length = this.u32(8);
+      length = this.u32(8, frame);
     }
     if (tag === PIXEL_DATA && this.encapsulated && this.stack.length === 1 && length !== UNDEFINED_LENGTH) {
       this.fail('Pixel Data of defined length on a compressed transfer syntax');
     }
-    // The items of an undefined-length UN are implicit VR little endian (PS3.5 6.2.2).
-    this.value(length, { items: true, implicit: frame.implicit || vr === 'UN' });
+    // The items of an undefined-length UN are implicit VR little endian, whatever the dataset's syntax (PS3.5 6.2.2).
+    this.value(length, vr === 'UN' ? { items: true, implicit: true, little: true } : { items: true, implicit: frame.implicit, little: frame.little });
   }
 
   /** After a header: skip a defined-length value, or walk an undefined-length one's contents. */
@@ -126,7 +128,7 @@ export class DatasetStructure {
     this.fill = 0;
     this.need = 8;
     if (length !== UNDEFINED_LENGTH) this.skip = length;
-    else if (this.stack.length >= MAX_DEPTH) this.fail(`sequences and items nested deeper than ${MAX_DEPTH / 2} levels, at byte ${this.elementAt}`);
+    else if (this.stack.length > MAX_DEPTH) this.fail(`sequences and items nested deeper than ${MAX_DEPTH / 2} levels, at byte ${this.elementAt}`);
     else this.stack.push(contents);
   }
 
@@ -136,12 +138,12 @@ export class DatasetStructure {
     this.stack.pop();
   }
 
-  private u16(at: number): number {
-    return this.view.getUint16(at, this.little);
+  private u16(at: number, frame: Frame): number {
+    return this.view.getUint16(at, frame.little);
   }
 
-  private u32(at: number): number {
-    return this.view.getUint32(at, this.little);
+  private u32(at: number, frame: Frame): number {
+    return this.view.getUint32(at, frame.little);
   }
 
   private fail(why: string): never {
