@@ -8,14 +8,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssociationRejected, CommandField, decodeCommand, encodePdu, PduType, type Scu } from '../src/index.ts';
+import { AssociationRejected, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, VERIFICATION_SOP_CLASS as VERIFICATION, type Scu } from '../src/index.ts';
 import { buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 before(async () => (t = await startTestScp()));
 after(() => t.stop());
-
-const VERIFICATION = '1.2.840.10008.1.1';
 
 /** A whole C-STORE, sent without waiting for the answer. */
 function sendStore(scu: Scu, messageId: number, sop: string, dataset: Uint8Array): void {
@@ -177,3 +175,31 @@ test('a request we do not serve gets its own response type with 0x0211; a C-CANC
 });
 
 const pick = (c: { messageIdBeingRespondedTo?: number; status?: number }) => [c.messageIdBeingRespondedTo, c.status];
+
+test('a response sent where a request was expected is aborted, not answered', async () => {
+  const scu = await connectScu(t.port);
+  scu.sendCommand(scu.contextFor(VERIFICATION).id, { commandField: CommandField.CEchoRsp, messageIdBeingRespondedTo: 1, affectedSopClassUid: VERIFICATION, status: 0, hasDataset: false });
+  assert.equal((await scu.nextPdu()).type, PduType.Abort);
+  scu.close();
+});
+
+test('stopping: a C-CANCEL that finishes arriving after the stop began ends the association at once', async () => {
+  const own = await startTestScp();
+  try {
+    const scu = await connectScu(own.port);
+    const pcId = scu.contextFor(CT_IMAGE).id;
+    const command = encodeCommand({ commandField: CommandField.CCancelRq, messageIdBeingRespondedTo: 1, hasDataset: false });
+    const fragment = (data: Uint8Array, isLast: boolean) => encodePdu({ type: PduType.PData, pdvs: [{ presentationContextId: pcId, isCommand: true, isLast, data }] });
+    scu.send(fragment(command.subarray(0, 20), false));
+    await sleep(200); // the half command is read: the association is busy
+    const started = Date.now();
+    const drained = own.scp.drain(20_000);
+    scu.send(fragment(command.subarray(20), true));
+    assert.equal((await scu.nextPdu()).type, PduType.Abort);
+    await drained;
+    assert.ok(Date.now() - started < 10_000, 'not left to the drain deadline');
+    scu.close();
+  } finally {
+    await own.stop();
+  }
+});

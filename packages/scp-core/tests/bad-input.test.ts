@@ -156,7 +156,7 @@ test('found by a dataset review: an element that ends exactly where the first 64
 });
 
 test('the Study/Series UIDs are looked for in the first 8 MiB: found after 6 MiB, 0xC000 after 10 MiB', async () => {
-  // Each running store may hold that much of its dataset's start; 16 at once fit the 128 MB budget.
+  // Each running store may hold that much of its dataset's start (worker threads × 8 stores run at once).
   const scu = await connectScu(t.port);
   for (const [mb, status] of [[6, 0x0000], [10, 0xc000]] as const) {
     const sop = freshUid();
@@ -193,14 +193,14 @@ test('found by a dataset review: a deflated dataset that inflates to a gigabyte 
   const rsp = await scu.store(CT_IMAGE, sop, bomb);
   await scu.release();
   assert.equal(rsp.status, 0xc000);
-  // Whole, it took 1 GB and more; read a bounded prefix at a time, 32 MB (this process holds the test too).
+  // Whole, it took 1 GB and more; read a bounded prefix at a time, 8 MiB (this process holds the test too).
   const grewMb = (process.resourceUsage().maxRSS * 1024 - peakBefore) / 1e6;
   assert.ok(grewMb < 300, `peak RSS grew ${grewMb.toFixed(0)} MB`);
   assert.equal(await storeOne(t.port), 0x0000);
 });
 
 test('a deflated dataset whose Pixel Data packs 1,000:1 is stored: only the start is inflated to find its UIDs', { timeout: 60_000 }, async () => {
-  // Its first 64 KiB inflate past the reader's 32 MB limit, so a shorter start is inflated.
+  // Its first 64 KiB inflate past the reader's 8 MiB limit, so a shorter start is inflated.
   const sop = freshUid();
   const study = freshUid();
   const MB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodePdu, encodePdu, pdataHeader, PduError, PduReader, PduType, type AssociateAc, type AssociateRq, type Pdu } from '../src/index.ts';
+import { decodePdu, encodePdu, pdataHeader, pdvFrames, PduError, PduReader, PduType, type AssociateAc, type AssociateRq, type Pdu } from '../src/index.ts';
 
 const rq: AssociateRq = {
   type: PduType.AssociateRq,
@@ -96,4 +96,25 @@ test('the reader refuses what no peer may send', () => {
   assert.throws(() => reader().push(Buffer.from([0x47, 0x45, 0x54, 0x20, 0x2f, 0x20])), PduError, 'HTTP instead of DICOM');
   // A PDV claiming more bytes than its PDU holds.
   assert.throws(() => reader().push(Buffer.from([0x04, 0, 0, 0, 0, 8, 0, 0, 0, 100, 1, 3, 0, 0])), PduError);
+});
+
+const bytes = (n: number, start = 0) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
+
+test('pdvFrames slices parts into PDVs of at most maxData bytes, flagging only the last', () => {
+  const parts = [bytes(5), bytes(0), bytes(7, 5)];
+  const frames = [...pdvFrames(3, false, parts, 12, 5)];
+  const pdvs: { last: boolean; data: number[] }[] = [];
+  for (const f of frames) {
+    // A PDU header is 12 bytes (6 of PDU, 4 of PDV length, context id, control header).
+    if (f.length === 12 && f[0] === 0x04) pdvs.push({ last: (f[11]! & 0x02) !== 0, data: [] });
+    else pdvs.at(-1)!.data.push(...f);
+  }
+  assert.deepEqual(pdvs.map((p) => p.data.length), [5, 5, 2]);
+  assert.deepEqual(pdvs.map((p) => p.last), [false, false, true]);
+  assert.deepEqual(pdvs.flatMap((p) => p.data), [...bytes(12)]);
+  const open = [...pdvFrames(1, false, [bytes(3)], 3, 16, false)];
+  assert.equal(open[0]![11]! & 0x02, 0, 'last=false leaves the dataset unfinished');
+  const empty = [...pdvFrames(1, false, [], 0, 16)];
+  assert.equal(empty.length, 1, 'an empty dataset is one empty, last PDV');
+  assert.equal(empty[0]![11]! & 0x02, 0x02);
 });

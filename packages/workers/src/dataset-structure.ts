@@ -82,8 +82,9 @@ export class DatasetStructure {
   end(): void {
     if (this.skip > 0) this.fail(`cut short: ${this.skip} bytes of the value at byte ${this.elementAt} missing`);
     if (this.stack.length > 1) this.fail('cut short: a sequence or item of undefined length is not closed');
-    // Zeros padding the dataset out to a block size, as some writers leave, are not an element.
-    if (this.header.subarray(0, this.fill).some((b) => b !== 0)) this.fail(`${this.fill} bytes after the last element, at byte ${this.elementAt}`);
+    // Zeros padding the dataset out to a block size, as some writers leave, are not an element. Two
+    // or more: group 0000 never starts a dataset element, so they cannot be a cut header.
+    if (this.fill === 1 || this.header.subarray(0, this.fill).some((b) => b !== 0)) this.fail(`${this.fill} bytes after the last element, at byte ${this.elementAt}`);
   }
 
   private element(): void {

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { type AcceptedContext, type NegotiationPolicy, limitExceeded, negotiate } from '../acse/negotiation.ts';
 import { VERIFICATION_SOP_CLASS } from '../acse/uids.ts';
 import { type Command, CommandField, DimseError, decodeCommand, encodeCommand } from '../dimse/command.ts';
-import { encodePdu, pdataHeader, pdvFrames } from '../pdu/codec.ts';
+import { encodePdu, pdvFrames } from '../pdu/codec.ts';
 import { PduReader } from '../pdu/reader.ts';
 import { AbortReason, AbortSource, type AssociateRq, type PData, type Pdu, PduError, PduType } from '../pdu/types.ts';
 import { readSocket } from './socket-reads.ts';
@@ -375,8 +375,10 @@ export class Association implements FlowControl {
       // No operation of ours can be cancelled, and a C-CANCEL has no response (PS3.7 9.3.2.3).
       if (command.hasDataset) throw new DimseError('C-CANCEL-RQ with a dataset');
       this.incoming = undefined;
-      return;
+      return this.abortIfDrained();
     }
+    // A response has no response, and we asked nothing.
+    if (command.commandField & 0x8000) throw new DimseError(`a response (0x${command.commandField.toString(16)}) where a request was expected`);
     if (this.draining && command.commandField === CommandField.CStoreRq) {
       // Sent before our last answer, by a peer that did not wait for it: not started while we stop.
       this.answerWithoutStoring(msg, command, 0xa700, 'service shutting down; retry');
@@ -486,18 +488,12 @@ export class Association implements FlowControl {
       });
   }
 
+  /** One write (corked) of the command in PDVs the peer can take: one PDU unless its maximum is tiny. */
   private respond(pcId: number, command: Uint8Array): void {
     if (this.state === 'closed') return;
-    if (command.length > this.peerMaxPdvData) {
-      this.socket.cork();
-      for (const frame of pdvFrames(pcId, true, [command], command.length, this.peerMaxPdvData)) this.socket.write(frame);
-      this.socket.uncork();
-      return;
-    }
-    const pdu = new Uint8Array(12 + command.length);
-    pdu.set(pdataHeader(pcId, true, true, command.length));
-    pdu.set(command, 12);
-    this.socket.write(pdu);
+    this.socket.cork();
+    for (const frame of pdvFrames(pcId, true, [command], command.length, this.peerMaxPdvData)) this.socket.write(frame);
+    this.socket.uncork();
   }
 
   // ------------------------------------------------------------- ending

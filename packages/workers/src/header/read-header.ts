@@ -38,8 +38,8 @@ const LAST_NEEDED = 0x0020000e;
 /**
  * The most of a dataset's start a store holds to find its Study/Series UIDs, and the most a
  * deflated prefix may inflate to (deflate packs up to ~1,000:1). What precedes (0020,000D) is
- * groups 0008-0019 and their private groups: kilobytes in real datasets. 8 MiB for each of the
- * 16 stores a default pool runs at once is 128 MiB, the default memory budget.
+ * groups 0008-0019 and their private groups: kilobytes in real datasets. Every running store
+ * (worker threads × 8) may hold this much: 128 MiB on a 2-core task.
  */
 export const MAX_HEADER_BYTES = 8 * 1024 * 1024;
 
