@@ -199,7 +199,7 @@ test('found by a dataset review: a deflated dataset that inflates to a gigabyte 
   assert.equal(await storeOne(t.port), 0x0000);
 });
 
-test('a deflated dataset whose Pixel Data packs 1,000:1 is stored: only the start is inflated to find its UIDs', { timeout: 60_000 }, async () => {
+test('a deflated dataset whose Pixel Data packs 1,000:1 is stored: the header reader inflates only its start', { timeout: 60_000 }, async () => {
   // Its first 64 KiB inflate past the reader's 8 MiB limit, so a shorter start is inflated.
   const sop = freshUid();
   const study = freshUid();
@@ -211,6 +211,23 @@ test('a deflated dataset whose Pixel Data packs 1,000:1 is stored: only the star
   await scu.release();
   assert.equal(rsp.status, 0x0000, rsp.errorComment);
   assert.equal(storedFiles(t.dir).filter((f) => f.includes(study)).length, 1);
+});
+
+test('a deflated dataset is walked too: one cut short before deflating, or whose stream is cut, is 0xC000 and not stored', async () => {
+  const scu = await connectScu(t.port, { contexts: [{ abstractSyntax: CT_IMAGE, transferSyntaxes: [DEFLATED] }] });
+  for (const [name, bytes] of [
+    ['dataset cut short', async (ds: Buffer) => deflate([ds.subarray(0, ds.length - 100)], 6)],
+    ['deflate stream cut short', async (ds: Buffer) => (await deflate([ds], 6)).subarray(0, -8)],
+  ] as const) {
+    const sop = freshUid();
+    const rsp = await scu.store(CT_IMAGE, sop, await bytes(ctDataset({ sop }, 200_000)));
+    assert.equal(rsp.status, 0xc000, name);
+    assert.match(String(logged.find((l) => l.fields?.sopInstanceUid === sop)?.fields?.detail), /cut short|deflate stream/, name);
+    assert.equal(allFiles(t.dir).filter((f) => f.includes(sop)).length, 0, `${name}: nothing stored`);
+  }
+  const sop = freshUid();
+  assert.equal((await scu.store(CT_IMAGE, sop, await deflate([ctDataset({ sop }, 200_000)], 6))).status, 0x0000, 'a whole one is stored');
+  await scu.release();
 });
 
 test('found by fuzzing the network: a command split over two TCP reads is read whole', async () => {

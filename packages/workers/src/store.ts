@@ -7,6 +7,7 @@ import { concatBytes } from './bytes.ts';
 import { Status, type StoreResult, type StoreTask } from './contracts.ts';
 import { DatasetAborted, DatasetSource } from './dataset-source.ts';
 import { DatasetMalformed, DatasetStructure } from './dataset-structure.ts';
+import { InflatedStructure } from './inflated-structure.ts';
 import { MAX_HEADER_BYTES, readHeader, type HeaderFields } from './header/read-header.ts';
 import { datePathFromDA, isValidUid, utcDatePath } from './header/uids.ts';
 import { fileMetaHeader } from './part10/file-meta.ts';
@@ -52,8 +53,7 @@ export async function storeInstance(task: StoreTask, ctx: StoreContext): Promise
       transferSyntaxUid: task.transferSyntaxUid,
       sourceAeTitle: task.association.callingAeTitle,
     });
-    // A deflated dataset is one compressed stream; its structure is not walked.
-    const structure = task.transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian ? undefined : new DatasetStructure(task.transferSyntaxUid);
+    const structure = task.transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian ? new InflatedStructure() : new DatasetStructure(task.transferSyntaxUid);
     const started = performance.now();
     let size: number;
     try {
@@ -62,6 +62,8 @@ export async function storeInstance(task: StoreTask, ctx: StoreContext): Promise
       if (!(err instanceof DatasetMalformed)) throw err;
       await source.drain();
       return { status: Status.CannotUnderstand, comment: 'dataset malformed', detail: err.message };
+    } finally {
+      if (structure instanceof InflatedStructure) structure.close();
     }
     return {
       status: Status.Success,
@@ -86,17 +88,18 @@ export async function storeInstance(task: StoreTask, ctx: StoreContext): Promise
 
 /**
  * A dataset that came whole is one group, so one write: the meta header and every chunk. The
- * structure check sees each chunk before it is written and ends the body by throwing if the
- * dataset does not add up, so the sink never puts it under its key.
+ * structure check (inflating first, for a deflated dataset) sees each chunk before it is written
+ * and ends the body by throwing if the dataset does not add up, so the sink never puts it under
+ * its key.
  */
-async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource, structure?: DatasetStructure): AsyncGenerator<readonly Uint8Array[]> {
-  for (const chunk of head) structure?.push(chunk);
+async function* body(meta: Uint8Array, head: Uint8Array[], source: DatasetSource, structure: DatasetStructure | InflatedStructure): AsyncGenerator<readonly Uint8Array[]> {
+  for (const chunk of head) await structure.push(chunk);
   yield [meta, ...head];
   for (let group = await source.next(); group !== undefined; group = await source.next()) {
-    for (const chunk of group) structure?.push(chunk);
+    for (const chunk of group) await structure.push(chunk);
     yield group;
   }
-  structure?.end();
+  await structure.end();
 }
 
 /**

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
 import { DatasetMalformed, DatasetStructure } from '../src/dataset-structure.ts';
+import { InflatedStructure } from '../src/inflated-structure.ts';
 import { TransferSyntax } from '../src/transfer-syntaxes.ts';
 
 const CORPUS = new URL('../../../testdata/dicom/', import.meta.url);
@@ -122,6 +124,36 @@ test('what dcmtk reads past is read past: zero padding, a stray item delimiter, 
   const inner = Buffer.concat([u16(0xfffe), u16(0xe000), u32(12), u16(0x0010), u16(0x0010), u32(4), Buffer.from('A^B '), u16(0xfffe), u16(0xe0dd), u32(0)]);
   const bigEndian = Buffer.concat([be16(0x0009), be16(0x1010), Buffer.from('UN\0\0', 'latin1'), be32(0xffffffff), inner, be16(0x0010), be16(0x0010), Buffer.from('PN'), be16(4), Buffer.from('A^B ')]);
   assert.equal(check(bigEndian, TransferSyntax.ExplicitVRBigEndian), undefined);
+});
+
+test('a deflated dataset is inflated as it arrives and walked: whole passes, a cut stream or a cut dataset does not', async () => {
+  const inflatedCheck = async (deflated: Uint8Array, chunk: number) => {
+    const s = new InflatedStructure();
+    try {
+      for (let p = 0; p < deflated.length; p += chunk) await s.push(deflated.subarray(p, p + chunk));
+      await s.end();
+      return undefined;
+    } catch (err) {
+      assert.ok(err instanceof DatasetMalformed, String(err));
+      return err.message;
+    } finally {
+      s.close();
+    }
+  };
+  const deflated = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.dcm'))
+    .map((name) => ({ name, ...part10(name) }))
+    .filter((f) => f.ts === TransferSyntax.DeflatedExplicitVRLittleEndian);
+  assert.ok(deflated.length >= 2);
+  for (const { name, dataset } of deflated) {
+    for (const chunk of [7, 4096, dataset.length]) assert.equal(await inflatedCheck(dataset, chunk), undefined, `${name}, chunks of ${chunk}`);
+  }
+  // Explicit VR little endian inside; cut before deflating, or the deflate stream itself cut.
+  const plain = checked.find((f) => f.ts === TransferSyntax.ExplicitVRLittleEndian)!.dataset;
+  assert.equal(await inflatedCheck(deflateRawSync(plain), 1000), undefined);
+  assert.match((await inflatedCheck(deflateRawSync(plain.subarray(0, plain.length - 5)), 1000)) ?? 'passed', /cut short/);
+  const stream = deflateRawSync(plain);
+  assert.match((await inflatedCheck(stream.subarray(0, stream.length - 4), 1000)) ?? 'passed', /deflate stream: unexpected end/);
 });
 
 function u16(v: number): Buffer {
