@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { DICOM_APPLICATION_CONTEXT, PduType, encodePdu, type AssociateRq, type PData, type Pdu } from '../src/pdu/index.ts';
 import { encodeCommand, type Command } from '../src/dimse/command.ts';
-import { readPart10Meta } from '../src/client/part10-file.ts';
+import { readPart10Meta } from '@storescp/workers/part10-meta';
 
 /** A UID as the codec round-trips it: digit components, at most 64 characters. */
 export const uid = fc

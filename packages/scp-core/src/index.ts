@@ -7,4 +7,4 @@ export { VERIFICATION_SOP_CLASS, TransferSyntax, IMPORTABLE_TRANSFER_SYNTAXES, i
 export { SCP_METRICS, METRICS_NAMESPACE, type MetricSpec } from './metrics/catalog.ts';
 export { associateRq, acceptedContexts, maxPdvData, cStoreRq, type AssociateParams, type ProposedContext, type AcceptedContext } from './client/requests.ts';
 export { Scu, AssociationRejected, AssociationAborted, type ScuOptions } from './client/scu.ts';
-export { readPart10Meta, type Part10Meta } from './client/part10-file.ts';
+export { readPart10Meta, type Part10Meta } from '@storescp/workers/part10-meta';

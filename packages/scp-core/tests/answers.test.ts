@@ -17,9 +17,7 @@ after(() => t.stop());
 
 /** A whole C-STORE, sent without waiting for the answer. */
 function sendStore(scu: Scu, messageId: number, sop: string, dataset: Uint8Array): void {
-  const pcId = scu.contextFor(CT_IMAGE).id;
-  scu.sendCommand(pcId, { commandField: CommandField.CStoreRq, messageId, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
-  scu.sendDataset(pcId, dataset);
+  scu.sendDataset(scu.beginStore(CT_IMAGE, sop, messageId), dataset);
 }
 
 test('two copies of one instance sent without waiting: answered in order, the later one stored', async () => {
@@ -98,8 +96,7 @@ test('a peer that takes PDUs of at most 64 bytes gets its answer in PDVs that fi
 /** Everything of a C-STORE but the dataset's last byte: the association stays busy until it is sent. */
 function sendAllButLastByte(scu: Scu, messageId: number, sop: string): () => void {
   const dataset = ctDataset({ sop }, 100_000);
-  const pcId = scu.contextFor(CT_IMAGE).id;
-  scu.sendCommand(pcId, { commandField: CommandField.CStoreRq, messageId, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+  const pcId = scu.beginStore(CT_IMAGE, sop, messageId);
   scu.sendDataset(pcId, dataset.subarray(0, dataset.length - 1), false);
   return () => scu.sendDataset(pcId, dataset.subarray(dataset.length - 1));
 }

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandField } from '../src/index.ts';
 import { connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles } from './helpers.ts';
 
 test('saturated: sockets are paused, late stores get 0xA700, acknowledged ones are all stored', async () => {
@@ -60,9 +59,8 @@ test('the bytes-in-flight gauge follows bytes as they arrive and leave, not only
   };
   try {
     const scu = await connectScu(t.port);
-    const pcId = scu.contextFor(CT_IMAGE).id;
     const sop = freshUid();
-    scu.sendCommand(pcId, { commandField: CommandField.CStoreRq, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
+    const pcId = scu.beginStore(CT_IMAGE, sop);
     // Half a small dataset: buffered on the main thread, no pool event yet.
     scu.sendDataset(pcId, ctDataset({ sop }, 300_000).subarray(0, 200_000), false);
     await until('half a dataset received', (v) => v >= 200_000);

@@ -11,14 +11,12 @@ import { buffer } from 'node:stream/consumers';
 import { createDeflateRaw } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortReason, AssociationAborted, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, Scu, type Pdu } from '../src/index.ts';
-import { allFiles, buildDataset, connectScu, elementHeader, ctDataset, CT_IMAGE, EXPLICIT_LE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+import { allFiles, buildDataset, connectScu, elementHeader, ctDataset, CT_IMAGE, EXPLICIT_LE, freshUid, recordingLog, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 /** What the SCP logs at info level and above, to check what it says about refused input. */
-const logged: { event: string; fields?: Record<string, unknown> }[] = [];
+const { log, logged } = recordingLog();
 before(async () => {
-  const keep = (event: string, fields?: Record<string, unknown>) => void logged.push({ event, fields });
-  const log = { debug: () => {}, info: keep, warn: keep, error: keep };
   t = await startTestScp(['--network-timeout', '0.5', '--dimse-timeout', '0.5'], { log });
 });
 after(() => t.stop());
@@ -42,13 +40,6 @@ async function rawSend(bytes: Uint8Array): Promise<Scu> {
   const scu = await Scu.raw('127.0.0.1', t.port);
   scu.send(bytes);
   return scu;
-}
-
-/** Sends the C-STORE-RQ command for `sop`; the caller sends its dataset with sendDataset. */
-function beginStore(scu: Scu, sop: string): number {
-  const pcId = scu.contextFor(CT_IMAGE).id;
-  scu.sendCommand(pcId, { commandField: 1, messageId: 1, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
-  return pcId;
 }
 
 /** Runs `body` against an SCP of its own, started with `args`. */
@@ -90,7 +81,7 @@ test('a dataset cut off mid-element then A-ABORT stores nothing', async () => {
   const scu = await connectScu(t.port);
   const sop = freshUid();
   const ds = ctDataset({ sop }, 200_000);
-  const pcId = beginStore(scu, sop);
+  const pcId = scu.beginStore(CT_IMAGE, sop);
   scu.sendDataset(pcId, ds.subarray(0, 150_001), false);
   await new Promise((r) => setTimeout(r, 100));
   scu.abort();
@@ -336,7 +327,7 @@ test('a client that connects and sends nothing is closed at the network timeout'
 test('a message that stops progressing is aborted at the DIMSE timeout', async () => {
   const scu = await connectScu(t.port);
   const sop = freshUid();
-  const pcId = beginStore(scu, sop);
+  const pcId = scu.beginStore(CT_IMAGE, sop);
   scu.sendDataset(pcId, ctDataset({ sop }).subarray(0, 100), false);
   await expectAbort(scu);
   assert.equal(storedFiles(t.dir).filter((f) => f.includes(sop)).length, 0);
@@ -358,7 +349,7 @@ test('found by fuzzing the network: a shorter DIMSE timeout applies as soon as a
   await withOwnScp(['--network-timeout', '20', '--dimse-timeout', '0.5'], async (port) => {
     const scu = await connectScu(port);
     const sop = freshUid();
-    scu.sendDataset(beginStore(scu, sop), ctDataset({ sop }).subarray(0, 100), false);
+    scu.sendDataset(scu.beginStore(CT_IMAGE, sop), ctDataset({ sop }).subarray(0, 100), false);
     await expectAbort(scu); // the SCU gives up waiting after 15 s
   });
 });
@@ -370,7 +361,7 @@ test('found by fuzzing the network: a shorter network timeout applies as soon as
     const scu = await connectScu(port);
     const sop = freshUid();
     const dataset = ctDataset({ sop }, 4000);
-    const pcId = beginStore(scu, sop);
+    const pcId = scu.beginStore(CT_IMAGE, sop);
     for (let p = 0; p < 3000; p += 1000) {
       scu.sendDataset(pcId, dataset.subarray(p, p + 1000), false);
       await sleep(300); // progress within the DIMSE limit, past the network one

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Status, type BatchManifest, type BatchRef, type StoreResult } from '@storescp/workers';
 import { BatchTracker, TimestampClock } from '../src/batch/batch-tracker.ts';
 import { createMetrics } from '../src/metrics/registry.ts';
-import { connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles } from './helpers.ts';
+import { connectScu, ctDataset, CT_IMAGE, freshUid, recordingLog, startTestScp, storedFiles } from './helpers.ts';
 
 const manifests = (dir: string): BatchManifest[] => {
   const d = join(dir, '_batches', 'closed');
@@ -96,8 +96,7 @@ test('the same SOP Instance UID again in one batch under another date, study or 
 });
 
 test('a replaced copy that cannot be deleted: the new copy is acknowledged and listed, and the log names the one left', async () => {
-  const logged: { event: string; fields?: Record<string, unknown> }[] = [];
-  const keep = (event: string, fields?: Record<string, unknown>) => void logged.push({ event, fields });
+  const { log, logged } = recordingLog();
   let manifest: BatchManifest | undefined;
   const tracker = new BatchTracker(
     { callingAeTitle: 'SCU', calledAeTitle: 'STORESCP', peerAddress: '127.0.0.1:1' },
@@ -112,7 +111,7 @@ test('a replaced copy that cannot be deleted: the new copy is acknowledged and l
       clock: new TimestampClock(),
       prefix: '',
       instanceId: 'test',
-      log: { debug: () => {}, info: keep, warn: keep, error: keep },
+      log,
       metrics: createMetrics(),
     },
   );

@@ -6,12 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, readPart10Meta, Scu, startScp, type RunningScp, type StartOverrides } from '../src/index.ts';
+import type { Logger } from '../src/log.ts';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const CORPUS = join(REPO, 'testdata', 'dicom');
 export const CLI = join(REPO, 'packages', 'scp-core', 'src', 'cli.ts');
 
 export const corpusFile = (name: string) => join(CORPUS, name);
+
+export interface LogLine {
+  event: string;
+  fields?: Record<string, unknown>;
+}
+
+/** A logger that keeps what is logged at info level and above, to check what the SCP says. */
+export function recordingLog(): { log: Logger; logged: LogLine[] } {
+  const logged: LogLine[] = [];
+  const keep = (event: string, fields?: Record<string, unknown>) => void logged.push({ event, fields });
+  return { log: { debug: () => {}, info: keep, warn: keep, error: keep }, logged };
+}
 
 export interface TestScp {
   scp: RunningScp;

@@ -106,10 +106,8 @@ test('a dataset element whose length runs past the data (before the UIDs) is 0xC
 test('P-DATA after A-RELEASE-RQ is not stored and breaks nothing', async () => {
   const scu = await connectScu(t.port);
   const sop = freshUid();
-  const ctx = scu.contextFor(CT_IMAGE);
   scu.send(encodePdu({ type: PduType.ReleaseRq }));
-  scu.sendCommand(ctx.id, { commandField: 1, messageId: 9, affectedSopClassUid: CT_IMAGE, affectedSopInstanceUid: sop, priority: 0, hasDataset: true });
-  scu.sendDataset(ctx.id, ctDataset({ sop }));
+  scu.sendDataset(scu.beginStore(CT_IMAGE, sop), ctDataset({ sop }));
   const last = await ended(scu);
   assert.ok([PduType.ReleaseRp, 'abort', 'closed'].includes(last as never), String(last));
   await new Promise((r) => setTimeout(r, 100));

@@ -4,24 +4,16 @@ import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { DatasetMalformed, DatasetStructure } from '../src/dataset-structure.ts';
 import { InflatedStructure } from '../src/inflated-structure.ts';
+import { readPart10Meta } from '../src/part10/read-meta.ts';
 import { TransferSyntax } from '../src/transfer-syntaxes.ts';
 
 const CORPUS = new URL('../../../testdata/dicom/', import.meta.url);
 
-/** A Part 10 file's dataset and transfer syntax (its meta group is explicit VR little endian). */
+/** A Part 10 file's dataset and transfer syntax. */
 function part10(name: string): { dataset: Uint8Array; ts: string } {
   const file = readFileSync(new URL(name, CORPUS));
-  const metaEnd = 132 + 12 + file.readUInt32LE(140);
-  let ts = '';
-  for (let p = 132; p < metaEnd; ) {
-    const [group, element] = [file.readUInt16LE(p), file.readUInt16LE(p + 2)];
-    const long = ['OB', 'UN', 'SQ', 'UT'].includes(file.toString('latin1', p + 4, p + 6));
-    const length = long ? file.readUInt32LE(p + 8) : file.readUInt16LE(p + 6);
-    const value = p + (long ? 12 : 8);
-    if (group === 2 && element === 0x10) ts = file.toString('latin1', value, value + length).replace(/\0/g, '');
-    p = value + length;
-  }
-  return { dataset: file.subarray(metaEnd), ts };
+  const meta = readPart10Meta(file);
+  return { dataset: file.subarray(meta.datasetOffset), ts: meta.transferSyntaxUid };
 }
 
 /** Undefined when the dataset adds up, else why not. */

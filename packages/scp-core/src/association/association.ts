@@ -136,23 +136,21 @@ export class Association implements FlowControl {
     return this.pausedFor.size > 0;
   }
 
-  /** Held by the storage side (storescp_sockets_paused counts these), not only awaiting our answer. */
+  /** Held by the storage side: storescp_sockets_paused counts these, not peers awaiting our answer. */
   private get backpressured(): boolean {
     return this.pausedFor.size > (this.pausedFor.has('awaiting-answer') ? 1 : 0);
   }
 
   pause(reason: PauseReason | OwnPauseReason): void {
     if (this.state === 'closed' || this.pausedFor.has(reason)) return;
-    const [wasPaused, wasBackpressured] = [this.paused, this.backpressured];
+    if (!this.paused) this.socket.pause();
+    if (reason !== 'awaiting-answer' && !this.backpressured) this.opts.metrics.socketsPaused.inc();
     this.pausedFor.add(reason);
-    if (!wasPaused) this.socket.pause();
-    if (!wasBackpressured && this.backpressured) this.opts.metrics.socketsPaused.inc();
   }
 
   resume(reason: PauseReason | OwnPauseReason): void {
-    const wasBackpressured = this.backpressured;
     if (!this.pausedFor.delete(reason)) return;
-    if (wasBackpressured && !this.backpressured) this.opts.metrics.socketsPaused.dec();
+    if (reason !== 'awaiting-answer' && !this.backpressured) this.opts.metrics.socketsPaused.dec();
     if (this.paused || this.state === 'closed') return;
     this.touch();
     this.socket.resume();
@@ -234,7 +232,11 @@ export class Association implements FlowControl {
 
   private onData(chunk: Uint8Array): void {
     if (this.state === 'closed') return;
-    this.read(() => this.reader.push(chunk));
+    try {
+      this.reader.push(chunk);
+    } catch (err) {
+      return this.onReadError(err);
+    }
     // Sent before our answer: kept by the reader, and the rest stays in the socket.
     if (this.reader.hasHeldBytes) this.pause('awaiting-answer');
   }
@@ -242,7 +244,11 @@ export class Association implements FlowControl {
   /** Every answer is out: what the peer sent meanwhile is read now. */
   private readHeldBytes(): void {
     if (this.state === 'closed') return;
-    this.read(() => this.reader.release());
+    try {
+      this.reader.release();
+    } catch (err) {
+      return this.onReadError(err);
+    }
     if (!this.reader.hasHeldBytes) this.resume('awaiting-answer');
   }
 
@@ -251,19 +257,16 @@ export class Association implements FlowControl {
     if (this.outstanding > 0) this.reader.hold();
   }
 
-  private read(step: () => void): void {
-    try {
-      step();
-    } catch (err) {
-      if (err instanceof PduError) {
-        const why = `protocol error: ${err.message}`;
-        if (!this.admitted) this.refused('protocol-error', why);
-        this.abort(why, err.abortReason);
-      } else if (err instanceof DimseError) this.abort(`DIMSE error: ${err.message}`, AbortReason.InvalidPduParameterValue);
-      else {
-        this.opts.log.error('association.internal-error', { peer: this.peerAddress, error: String((err as Error)?.stack ?? err) });
-        this.abort('internal error', AbortReason.NotSpecified);
-      }
+  /** What the peer sent broke the protocol (or, for anything else thrown, our code did). */
+  private onReadError(err: unknown): void {
+    if (err instanceof PduError) {
+      const why = `protocol error: ${err.message}`;
+      if (!this.admitted) this.refused('protocol-error', why);
+      this.abort(why, err.abortReason);
+    } else if (err instanceof DimseError) this.abort(`DIMSE error: ${err.message}`, AbortReason.InvalidPduParameterValue);
+    else {
+      this.opts.log.error('association.internal-error', { peer: this.peerAddress, error: String((err as Error)?.stack ?? err) });
+      this.abort('internal error', AbortReason.NotSpecified);
     }
   }
 

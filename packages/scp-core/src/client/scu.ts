@@ -115,10 +115,15 @@ export class Scu {
 
   /** C-STORE of `dataset` (bytes in the accepted transfer syntax, sent unchanged). Resolves with the response. */
   async store(sopClassUid: string, sopInstanceUid: string, dataset: Uint8Array): Promise<Command> {
-    const ctx = this.contextFor(sopClassUid);
-    this.sendCommandBytes(ctx.id, cStoreRq(++this.messageId, sopClassUid, sopInstanceUid));
-    this.sendDataset(ctx.id, dataset);
+    this.sendDataset(this.beginStore(sopClassUid, sopInstanceUid), dataset);
     return this.nextCommand();
+  }
+
+  /** Sends a C-STORE-RQ command only; the caller sends (some of) its dataset with sendDataset on the context returned. */
+  beginStore(sopClassUid: string, sopInstanceUid: string, messageId = ++this.messageId): number {
+    const ctx = this.contextFor(sopClassUid);
+    this.sendCommandBytes(ctx.id, cStoreRq(messageId, sopClassUid, sopInstanceUid));
+    return ctx.id;
   }
 
   /** Sends the command only; the caller sends (some of) the dataset with sendDataset. */

@@ -4,6 +4,7 @@
  * memory per association stays at a few bytes of header state. Other PDUs are small and are
  * buffered (up to `maxControlPduLength`) and decoded whole.
  */
+import { concatBytes } from '@storescp/workers/bytes';
 import { dataView } from './bytes.ts';
 import { decodePdu } from './codec.ts';
 import { AbortReason, type PData, type Pdu, PduError, PduType } from './types.ts';
@@ -35,9 +36,9 @@ export class PduReader {
   private pdvRemaining = 0;
   private pcId = 0;
   private control = 0;
-  // hold(): bytes that arrived after the handler asked to stop, kept until release()
+  // hold(): the bytes that arrived after the handler asked to stop, kept (one copy) until release()
   private holding = false;
-  private held: Uint8Array[] = [];
+  private held: Uint8Array | undefined;
 
   constructor(
     private readonly handlers: PduReaderHandlers,
@@ -54,7 +55,7 @@ export class PduReader {
 
   /** Bytes arrived during a hold() and wait for release(). */
   get hasHeldBytes(): boolean {
-    return this.held.length > 0;
+    return this.held !== undefined;
   }
 
   /**
@@ -65,17 +66,12 @@ export class PduReader {
     this.holding = true;
   }
 
-  /** Reads what hold() kept, in order; it may hold again on the way. */
+  /** Reads what hold() kept; a hold on the way keeps the rest again. */
   release(): void {
+    const held = this.held;
     this.holding = false;
-    const pending = this.held.splice(0);
-    for (const [i, chunk] of pending.entries()) {
-      if (this.holding) {
-        this.held.push(...pending.slice(i));
-        return;
-      }
-      this.push(chunk);
-    }
+    this.held = undefined;
+    if (held) this.push(held);
   }
 
   push(chunk: Uint8Array): void {
@@ -83,7 +79,8 @@ export class PduReader {
     while (p < chunk.length) {
       if (this.holding) {
         // A copy: the chunk may be a view into a read buffer the socket reuses.
-        this.held.push(Uint8Array.prototype.slice.call(chunk, p));
+        const rest = Uint8Array.prototype.slice.call(chunk, p);
+        this.held = this.held ? concatBytes([this.held, rest]) : rest;
         return;
       }
       if (this.remaining === 0 && this.headerFill < 6) {

@@ -73,8 +73,10 @@ export class StorePool implements StoreService, BatchWriter {
       workerData: { sink: options.sink },
     });
     this.piscina.on('error', (err: unknown) => log.error('pool.error', { error: String(err) }));
-    // The budget changes with every chunk, far more often than pool events.
+    // Read when scraped: the budget changes with every chunk, the queue and slots with every store.
     readOnScrape(metrics.bytesInFlight, () => this.budget.inFlight);
+    readOnScrape(metrics.poolQueueDepth, () => this.waiting.length);
+    readOnScrape(metrics.poolUtilization, () => this.running / this.maxRunning);
   }
 
   begin(request: StoreRequest, flow: FlowControl): IncomingDataset {
@@ -89,21 +91,18 @@ export class StorePool implements StoreService, BatchWriter {
   enqueue(ds: PooledDataset): void {
     if (this.running < this.maxRunning) {
       this.running++;
-      this.updateGauges();
       ds.start();
     } else if (this.waiting.length >= this.options.maxWaiting) {
       ds.reject(Status.OutOfResources, 'too many stores waiting; retry later');
     } else {
       this.waiting.push(ds);
       ds.startWaitTimer(this.options.waitTimeoutMs);
-      this.updateGauges();
     }
   }
 
   unqueue(ds: PooledDataset): void {
     const i = this.waiting.indexOf(ds);
     if (i >= 0) this.waiting.splice(i, 1);
-    this.updateGauges();
   }
 
   releaseSlot(): void {
@@ -111,7 +110,6 @@ export class StorePool implements StoreService, BatchWriter {
     if (next) next.start();
     else this.running--;
     this.readGate.next();
-    this.updateGauges();
   }
 
   async run(task: StoreTask, transferList: TransferListItem[]): Promise<StoreResult> {
@@ -137,11 +135,6 @@ export class StorePool implements StoreService, BatchWriter {
   /** Temporary files a killed predecessor left in file storage; how many were removed. */
   removeStaleTemporaries(): Promise<number> {
     return this.piscina.run(null, { name: 'removeStaleTemporaries' });
-  }
-
-  private updateGauges(): void {
-    this.metrics.poolQueueDepth.set(this.waiting.length);
-    this.metrics.poolUtilization.set(this.running / this.maxRunning);
   }
 
   /** The worker threads (operations and fault tests: a thread can be terminated to see the pool recover). */

@@ -34,7 +34,6 @@ const TAGS = {
 } as const;
 const LAST_NEEDED = 0x0020000e;
 
-
 /**
  * The most of a dataset's start a store holds to find its Study/Series UIDs, and the most a
  * deflated prefix may inflate to (deflate packs up to ~1,000:1). What precedes (0020,000D) is

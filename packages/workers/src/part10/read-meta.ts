@@ -1,4 +1,4 @@
-/** Reads the File Meta Information of a Part 10 file: what an SCU needs to send its dataset unchanged. */
+/** Reads the File Meta Information of a Part 10 file: what an SCU needs to send its dataset unchanged, and where the dataset starts. */
 
 export interface Part10Meta {
   sopClassUid: string;
