@@ -10,6 +10,8 @@ ENV CI=true
 # Manifests and lockfile first: the dependency layer is reused until one of them changes. pnpm checks
 # the lockfile against every workspace manifest, so all are copied; only the SCP's tree is installed.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# pnpm applies these to dependencies as it installs them (pnpm-workspace.yaml lists them).
+COPY patches/ patches/
 COPY packages/scp-core/package.json packages/scp-core/
 COPY packages/workers/package.json packages/workers/
 COPY packages/importer/package.json packages/importer/

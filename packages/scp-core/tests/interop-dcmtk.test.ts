@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readPart10Meta } from '../src/index.ts';
 import { corpusSends, datasetSopUid, freePort, PROPOSE, storescuArgs } from './corpus-sends.ts';
-import { CORPUS, corpusFile, datasetOf, dcmtk, startTestScp, storedFiles, type TestScp } from './helpers.ts';
+import { CORPUS, corpusFile, datasetOf, dcmtk, EXPLICIT_LE, freshUid, startTestScp, storedFiles, type TestScp } from './helpers.ts';
 
 let ours: TestScp;
 let witnessDir: string;
@@ -72,6 +72,29 @@ test('a file whose meta UID differs from its dataset is keyed by the command UID
   const names = storedFiles(ours.dir).map((f) => basename(f, '.dcm'));
   assert.ok(names.includes(datasetUid));
   assert.ok(!names.includes(metaUid));
+});
+
+test('OV, SV and UV elements before the Study UID (dcmtk\'s dump2dcm) are stored as sent, in both byte orders', async () => {
+  // dicom-parser 1.8.21 misread them and the store was answered 0xC000; patches/ fixes that.
+  const dir = mkdtempSync(join(tmpdir(), 'vr64-'));
+  for (const [ts, write] of [[EXPLICIT_LE, '--write-xfer-little'], ['1.2.840.10008.1.2.2', '--write-xfer-big']] as const) {
+    const sop = freshUid();
+    const dump = join(dir, `${sop}.txt`);
+    const file = join(dir, `${sop}.dcm`);
+    writeFileSync(dump, [
+      '(0008,0016) UI =CTImageStorage', `(0008,0018) UI [${sop}]`, '(0008,0020) DA [20261206]', '(0009,0010) LO [STORESCP TEST]',
+      '(0009,1001) OV 1\\18446744073709551615', '(0009,1002) SV -5\\7', '(0009,1003) UV 42',
+      `(0020,000d) UI [${sop}.1]`, `(0020,000e) UI [${sop}.2]`,
+    ].join('\n'));
+    const made = await dcmtk('dump2dcm', [write, dump, file]);
+    assert.equal(made.code, 0, made.stderr);
+    const sent = await dcmtk('storescu', [...storescuArgs(ts), '127.0.0.1', String(ours.port), file]);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.doesNotMatch(sent.stderr + sent.stdout, /Store Failed|Error/);
+    const mine = storedFiles(ours.dir).find((f) => f.endsWith(`/${sop}.dcm`));
+    assert.ok(mine, `${ts}: nothing stored`);
+    assert.ok(datasetOf(mine).equals(datasetOf(file)), `${ts}: stored dataset differs from the file sent`);
+  }
 });
 
 test('echoscu succeeds and a wrong called AE title is rejected', async () => {

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readHeader } from '../src/header/read-header.ts';
+import { DatasetStructure } from '../src/dataset-structure.ts';
+import { TransferSyntax } from '../src/transfer-syntaxes.ts';
+
+const SHORT_FORM = new Set(['CS', 'DA', 'LO', 'UI']);
+
+/** An explicit VR element; every VR not in SHORT_FORM gets the 4-byte length form. */
+function element(little: boolean, group: number, elem: number, vr: string, value: Uint8Array): Buffer {
+  const head = Buffer.alloc(SHORT_FORM.has(vr) ? 8 : 12);
+  const u16 = (v: number, at: number) => (little ? head.writeUInt16LE(v, at) : head.writeUInt16BE(v, at));
+  u16(group, 0);
+  u16(elem, 2);
+  head.write(vr, 4, 'latin1');
+  if (SHORT_FORM.has(vr)) u16(value.length, 6);
+  else if (little) head.writeUInt32LE(value.length, 8);
+  else head.writeUInt32BE(value.length, 8);
+  return Buffer.concat([head, value]);
+}
+
+const text = (s: string) => Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
+
+test('OV, SV, UV and VRs it does not know, before the UIDs, are read in their 4-byte length form', () => {
+  // dicom-parser 1.8.21 read these with a 2-byte length and lost its place (patches/dicom-parser@*.patch).
+  for (const [ts, little] of [[TransferSyntax.ExplicitVRLittleEndian, true], [TransferSyntax.ExplicitVRBigEndian, false]] as const) {
+    const el = (g: number, e: number, vr: string, value: Uint8Array) => element(little, g, e, vr, value);
+    const dataset = Buffer.concat([
+      el(0x0008, 0x0016, 'UI', text('1.2.840.10008.5.1.4.1.1.7')),
+      el(0x0008, 0x0018, 'UI', text('1.2.3.4')),
+      el(0x0008, 0x0020, 'DA', text('20261206')),
+      el(0x0009, 0x0010, 'LO', text('STORESCP TEST')),
+      el(0x0009, 0x1001, 'OV', new Uint8Array(16)),
+      el(0x0009, 0x1002, 'SV', new Uint8Array(8).fill(0xff)),
+      el(0x0009, 0x1003, 'UV', new Uint8Array(8).fill(0x41)),
+      el(0x0009, 0x1004, 'ZZ', new Uint8Array(6)),
+      el(0x0020, 0x000d, 'UI', text('1.2.3.4.1')),
+      el(0x0020, 0x000e, 'UI', text('1.2.3.4.1.1')),
+    ]);
+    const outcome = readHeader(dataset, ts, true);
+    assert.deepEqual(outcome, {
+      kind: 'ok',
+      fields: { sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '1.2.3.4', studyDate: '20261206', studyInstanceUid: '1.2.3.4.1', seriesInstanceUid: '1.2.3.4.1.1' },
+    }, ts);
+    // The structure walk, which decides whether the dataset is stored, reads them the same way.
+    const structure = new DatasetStructure(ts);
+    structure.push(dataset);
+    structure.end();
+  }
+});
