@@ -29,6 +29,13 @@ const MAX_DEPTH = 256;
 /** VRs whose explicit header has a 2-byte length (PS3.5 Table 7.1-2); every other one, future VRs included, has 2 reserved bytes and a 4-byte length. */
 const SHORT_VRS = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'US']);
 
+/**
+ * Whether an explicit VR element's header carries a 4-byte length. Two bytes that are no VR at
+ * all (lowercase, spaces, zeros of padding) get the 2-byte form, as dcmtk reads them. The header
+ * reader's dicom-parser is patched to the same rule (patches/dicom-parser@1.8.21.patch).
+ */
+export const hasLongLength = (vr: string): boolean => !SHORT_VRS.has(vr) && /^[A-Z]{2}$/.test(vr);
+
 /** A dataset (the whole one, or an undefined-length item's), or the items of an undefined-length element. */
 interface Frame {
   items: boolean;
@@ -106,9 +113,7 @@ export class DatasetStructure {
     if (frame.implicit) length = this.u32(4, frame);
     else if (this.need === 8) {
       vr = String.fromCharCode(this.header[4]!, this.header[5]!);
-      // Two bytes that are no VR at all (lowercase, spaces, zeros of padding) are read with a
-      // 2-byte length, as dcmtk reads them; what follows must still add up.
-      if (!SHORT_VRS.has(vr) && /^[A-Z]{2}$/.test(vr)) {
+      if (hasLongLength(vr)) {
         this.need = 12;
         return;
       }

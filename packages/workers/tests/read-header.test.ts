@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readHeader } from '../src/header/read-header.ts';
-import { DatasetStructure } from '../src/dataset-structure.ts';
+import { DatasetStructure, hasLongLength } from '../src/dataset-structure.ts';
 import { TransferSyntax } from '../src/transfer-syntaxes.ts';
 
-const SHORT_FORM = new Set(['CS', 'DA', 'LO', 'UI']);
-
-/** An explicit VR element; every VR not in SHORT_FORM gets the 4-byte length form. */
+/** An explicit VR element, its length in the form the structure walk reads. */
 function element(little: boolean, group: number, elem: number, vr: string, value: Uint8Array): Buffer {
-  const head = Buffer.alloc(SHORT_FORM.has(vr) ? 8 : 12);
+  const long = hasLongLength(vr);
+  const head = Buffer.alloc(long ? 12 : 8);
   const u16 = (v: number, at: number) => (little ? head.writeUInt16LE(v, at) : head.writeUInt16BE(v, at));
   u16(group, 0);
   u16(elem, 2);
   head.write(vr, 4, 'latin1');
-  if (SHORT_FORM.has(vr)) u16(value.length, 6);
+  if (!long) u16(value.length, 6);
   else if (little) head.writeUInt32LE(value.length, 8);
   else head.writeUInt32BE(value.length, 8);
   return Buffer.concat([head, value]);
