@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssociationRejected, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, VERIFICATION_SOP_CLASS as VERIFICATION, type Scu } from '../src/index.ts';
+import { AssociationAborted, AssociationRejected, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, VERIFICATION_SOP_CLASS as VERIFICATION, type Scu } from '../src/index.ts';
 import { buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
@@ -91,6 +92,67 @@ test('a peer that takes PDUs of at most 64 bytes gets its answer in PDVs that fi
   const answer = decodeCommand(Buffer.concat(parts));
   assert.deepEqual([answer.messageIdBeingRespondedTo, answer.status, answer.affectedSopInstanceUid], [3, 0, sop]);
   await scu.release();
+});
+
+test('a peer that sends without waiting has at most a command read of it ahead of each answer, past its first read', async () => {
+  // The socket the SCP accepts (private to the listener: only its reads are watched here).
+  const server = (t.scp.listener as unknown as { server: Server }).server;
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const scu = await connectScu(t.port);
+  const socket = await accepted;
+  // Every answer is one corked write: how far the SCP had read when it answered.
+  const readAtAnswer: number[] = [];
+  const cork = socket.cork.bind(socket);
+  socket.cork = () => (readAtAnswer.push(socket.bytesRead), cork());
+  // Equal UID lengths, so every message is the same number of bytes on the wire.
+  const sops = Array.from({ length: 400 }, (_, i) => `1.2.826.0.1.3680043.9.7.${100_000 + i}`);
+  const send = (i: number) => sendStore(scu, i + 1, sops[i]!, ctDataset({ sop: sops[i]! }, 10_000));
+  send(0);
+  assert.equal((await scu.nextCommand()).status, 0);
+  for (let i = 1; i < sops.length; i++) send(i); // 4 MB in one go
+  for (let i = 1; i < sops.length; i++) assert.equal((await scu.nextCommand()).messageIdBeingRespondedTo, i + 1);
+  await scu.release();
+  const [first, last] = [readAtAnswer[0]!, readAtAnswer.at(-1)!];
+  const message = (last - first) / (sops.length - 1);
+  assert.ok(Number.isInteger(message) && message > 10_000, `${message} bytes a message`);
+  // Answer k is written once message k is read; the first read after the peer's first answer
+  // (up to 1 MiB) is kept whole, and reads after that stop at PDU ends.
+  const ahead = readAtAnswer.map((read, k) => read - (first + k * message));
+  const pastFirstRead = ahead.slice(Math.ceil((1024 * 1024) / message) + 1);
+  assert.ok(pastFirstRead.length > 200);
+  assert.ok(Math.max(...pastFirstRead) <= 1024, `read ahead of answers: up to ${Math.max(...pastFirstRead)} bytes`);
+});
+
+test('an A-ABORT sent while the peer awaits its answer ends the association at once; the store still completes', async () => {
+  // One worker slot, taken by a dataset that streams and is not finished: the next store waits.
+  const own = await startTestScp([], { pool: { threads: 1, tasksPerThread: 1, waitTimeoutMs: 60_000 } });
+  const open = async () => (await own.scp.metrics.associationsOpen.get()).values[0]?.value;
+  try {
+    const blocker = await connectScu(own.port);
+    const bigSop = freshUid();
+    const big = ctDataset({ sop: bigSop }, 3 * 1024 * 1024);
+    const pcId = blocker.beginStore(CT_IMAGE, bigSop, 1);
+    blocker.sendDataset(pcId, big.subarray(0, 2 * 1024 * 1024), false);
+    for (let i = 0; i < 500 && (await own.scp.metrics.poolUtilization.get()).values[0]?.value !== 1; i++) await sleep(10);
+
+    const peer = await connectScu(own.port);
+    const sop = freshUid();
+    sendStore(peer, 1, sop, ctDataset({ sop }, 10_000));
+    peer.send(encodePdu({ type: PduType.Abort, source: 0, reason: 0 }));
+    // The connection ends while the store it sent still waits for the slot.
+    await assert.rejects(peer.nextPdu(), AssociationAborted);
+    for (let i = 0; i < 500 && (await open()) !== 1; i++) await sleep(10);
+    assert.equal(await open(), 1, 'its slot is free');
+
+    blocker.sendDataset(pcId, big.subarray(2 * 1024 * 1024));
+    assert.equal((await blocker.nextCommand()).status, 0);
+    await blocker.release();
+    // Received whole before the abort: stored (though never acknowledged), not lost.
+    for (let i = 0; i < 500 && !storedFiles(own.dir).some((f) => f.endsWith(`${sop}.dcm`)); i++) await sleep(10);
+    assert.ok(storedFiles(own.dir).some((f) => f.endsWith(`${sop}.dcm`)));
+  } finally {
+    await own.stop();
+  }
 });
 
 /** Everything of a C-STORE but the dataset's last byte: the association stays busy until it is sent. */

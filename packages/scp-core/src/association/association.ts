@@ -79,6 +79,13 @@ export class Association implements FlowControl {
   private contexts = new Map<number, AcceptedContext>();
   private incoming: IncomingMessage | undefined;
   private outstanding = 0;
+  /**
+   * The peer sent a message before our answer to the last (it should wait: no asynchronous window
+   * is negotiated). From then on its reads stop at PDU ends, so that what waits for our answer is
+   * at most a command read or the rest of one PDU, not a whole read buffer per association. A
+   * peer that waits reads as before: the rest of its message is all there is to read.
+   */
+  private sendsAhead = false;
   /** Largest PDV payload the peer takes (its A-ASSOCIATE-RQ's maximum length; 0 there = no limit). */
   private peerMaxPdvData = Infinity;
   /** Why the socket is not being read; empty = reading. */
@@ -223,11 +230,12 @@ export class Association implements FlowControl {
   private nextReadTarget(): Uint8Array | number | undefined {
     this.readingInto?.readDone?.();
     this.readingInto = undefined;
-    if (this.state === 'established' && !this.incoming && this.opts.storeService.backlogged) return COMMAND_READ_BYTES;
-    const dataset = this.state === 'established' ? this.incoming?.dataset : undefined;
+    if (this.state !== 'established') return undefined;
+    if (!this.incoming && (this.sendsAhead || this.opts.storeService.backlogged)) return COMMAND_READ_BYTES;
+    const dataset = this.incoming?.dataset;
     const target = dataset?.readTarget?.();
     if (target) this.readingInto = dataset;
-    return target;
+    return this.sendsAhead ? capped(target, this.reader.pduRemaining || COMMAND_READ_BYTES) : target;
   }
 
   private onData(chunk: Uint8Array): void {
@@ -238,7 +246,10 @@ export class Association implements FlowControl {
       return this.onReadError(err);
     }
     // Sent before our answer: kept by the reader, and the rest stays in the socket.
-    if (this.reader.hasHeldBytes) this.pause('awaiting-answer');
+    if (this.reader.hasHeldBytes) {
+      this.sendsAhead = true;
+      this.pause('awaiting-answer');
+    }
   }
 
   /** Every answer is out: what the peer sent meanwhile is read now. */
@@ -589,6 +600,12 @@ export class Association implements FlowControl {
  * not in our memory.
  */
 const COMMAND_READ_BYTES = 1024;
+
+/** A read target that takes at most `bytes`: a view of the lent stage, or a byte count for the shared buffer. */
+function capped(target: Uint8Array | undefined, bytes: number): Uint8Array | number {
+  if (!target) return bytes;
+  return target.length > bytes ? target.subarray(0, bytes) : target;
+}
 
 function discardingDataset(onEnd: () => void): IncomingDataset {
   return { write() {}, end: onEnd, abort: onEnd, result: Promise.resolve({ status: 0x0110, comment: 'discarded' }) };

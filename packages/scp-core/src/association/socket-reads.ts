@@ -84,6 +84,7 @@ let head: Buffer | undefined;
 function landing(target: Uint8Array | number | undefined): Uint8Array {
   if (target === undefined) return shared!;
   if (typeof target !== 'number') return target;
+  target = Math.min(target, shared!.length);
   if (head?.length !== target) head = shared!.subarray(0, target);
   return head;
 }

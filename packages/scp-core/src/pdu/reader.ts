@@ -39,6 +39,8 @@ export class PduReader {
   // hold(): the bytes that arrived after the handler asked to stop, kept (one copy) until release()
   private holding = false;
   private held: Uint8Array | undefined;
+  /** The held bytes being read again: ours, so what is held again is a view, not another copy. */
+  private releasing: Uint8Array | undefined;
 
   constructor(
     private readonly handlers: PduReaderHandlers,
@@ -58,9 +60,14 @@ export class PduReader {
     return this.held !== undefined;
   }
 
+  /** Bytes of the current PDU not yet read (0 between PDUs). */
+  get pduRemaining(): number {
+    return this.remaining;
+  }
+
   /**
-   * Stops handing anything on after the current handler returns; later bytes (those of the chunk
-   * being read, and any pushed) are kept, copied, until release().
+   * Stops handing anything on after the current handler returns but an A-ABORT; later bytes
+   * (those of the chunk being read, and any pushed) are kept, copied, until release().
    */
   hold(): void {
     this.holding = true;
@@ -71,15 +78,21 @@ export class PduReader {
     const held = this.held;
     this.holding = false;
     this.held = undefined;
-    if (held) this.push(held);
+    if (!held) return;
+    this.releasing = held;
+    try {
+      this.push(held);
+    } finally {
+      this.releasing = undefined;
+    }
   }
 
   push(chunk: Uint8Array): void {
     let p = 0;
     while (p < chunk.length) {
-      if (this.holding) {
+      if (this.holding && !this.abortNext(chunk[p]!)) {
         // A copy: the chunk may be a view into a read buffer the socket reuses.
-        const rest = Uint8Array.prototype.slice.call(chunk, p);
+        const rest = chunk === this.releasing ? chunk.subarray(p) : Uint8Array.prototype.slice.call(chunk, p);
         this.held = this.held ? concatBytes([this.held, rest]) : rest;
         return;
       }
@@ -93,6 +106,17 @@ export class PduReader {
       }
       p = this.type === PduType.PData ? this.readPData(chunk, p) : this.readBody(chunk, p);
     }
+  }
+
+  /**
+   * An A-ABORT is read even during a hold: the peer gave up on what it waited for (its own DIMSE
+   * timeout, say), and its slot should not wait for our answer. Only at the PDU boundary where
+   * the hold began: bytes already kept come first.
+   */
+  private abortNext(byte: number): boolean {
+    if (this.held) return false;
+    if (this.remaining > 0) return this.type === PduType.Abort;
+    return (this.headerFill === 0 ? byte : this.header[0]) === PduType.Abort;
   }
 
   private startPdu(): void {
