@@ -10,7 +10,7 @@ import type { Server, Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssociationAborted, AssociationRejected, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, VERIFICATION_SOP_CLASS as VERIFICATION, type Scu } from '../src/index.ts';
-import { buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+import { buildDataset, closedManifests, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 before(async () => (t = await startTestScp()));
@@ -133,7 +133,9 @@ test('an A-ABORT sent while the peer awaits its answer ends the association at o
     const big = ctDataset({ sop: bigSop }, 3 * 1024 * 1024);
     const pcId = blocker.beginStore(CT_IMAGE, bigSop, 1);
     blocker.sendDataset(pcId, big.subarray(0, 2 * 1024 * 1024), false);
-    for (let i = 0; i < 500 && (await own.scp.metrics.poolUtilization.get()).values[0]?.value !== 1; i++) await sleep(10);
+    const utilization = async () => (await own.scp.metrics.poolUtilization.get()).values[0]?.value;
+    for (let i = 0; i < 500 && (await utilization()) !== 1; i++) await sleep(10);
+    assert.equal(await utilization(), 1, 'the unfinished stream holds the only slot');
 
     const peer = await connectScu(own.port);
     const sop = freshUid();
@@ -147,8 +149,10 @@ test('an A-ABORT sent while the peer awaits its answer ends the association at o
     blocker.sendDataset(pcId, big.subarray(2 * 1024 * 1024));
     assert.equal((await blocker.nextCommand()).status, 0);
     await blocker.release();
-    // Received whole before the abort: stored (though never acknowledged), not lost.
-    for (let i = 0; i < 500 && !storedFiles(own.dir).some((f) => f.endsWith(`${sop}.dcm`)); i++) await sleep(10);
+    // Received whole before the abort: stored (though never acknowledged) and listed, not lost.
+    const listed = () => closedManifests(own.dir).some((m) => m.reason === 'abort' && m.instances.some((i) => i.sopInstanceUid === sop));
+    for (let i = 0; i < 500 && !listed(); i++) await sleep(10);
+    assert.ok(listed(), 'listed in the manifest of the aborted association');
     assert.ok(storedFiles(own.dir).some((f) => f.endsWith(`${sop}.dcm`)));
   } finally {
     await own.stop();

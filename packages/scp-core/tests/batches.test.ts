@@ -6,12 +6,9 @@ import { test } from 'node:test';
 import { Status, type BatchManifest, type BatchRef, type StoreResult } from '@storescp/workers';
 import { BatchTracker, TimestampClock } from '../src/batch/batch-tracker.ts';
 import { createMetrics } from '../src/metrics/registry.ts';
-import { connectScu, ctDataset, CT_IMAGE, freshUid, recordingLog, startTestScp, storedFiles } from './helpers.ts';
+import { closedManifests, connectScu, ctDataset, CT_IMAGE, freshUid, recordingLog, startTestScp, storedFiles } from './helpers.ts';
 
-const manifests = (dir: string): BatchManifest[] => {
-  const d = join(dir, '_batches', 'closed');
-  return existsSync(d) ? readdirSync(d).map((f) => JSON.parse(readFileSync(join(d, f), 'utf8'))) : [];
-};
+const manifests = closedManifests;
 
 test('an association writes an open marker while it runs and a manifest listing every stored instance when it ends', async () => {
   const t = await startTestScp();

@@ -3,12 +3,12 @@
  * storage fails, the process is killed, or it is asked to stop while senders are busy.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, startScp } from '../src/index.ts';
-import { allFiles, connectScu, ctDataset, CT_IMAGE, freshUid, spawnScp, startTestScp, storedFiles } from './helpers.ts';
+import { allFiles, closedManifests, connectScu, ctDataset, CT_IMAGE, freshUid, spawnScp, startTestScp, storedFiles } from './helpers.ts';
 
 test('a storage write that fails is answered 0xA700 and leaves nothing under the final key', async () => {
   const t = await startTestScp();
@@ -93,9 +93,7 @@ test('SIGTERM while 10 associations send: every acknowledged instance is stored,
   const missing = acknowledged.filter((sop) => !stored.has(sop));
   assert.deepEqual(missing, [], 'acknowledged but not stored');
   // Every batch was closed: the manifests list every acknowledged instance.
-  const listed = new Set(
-    readdirSync(join(dir, '_batches', 'closed')).flatMap((f) => JSON.parse(readFileSync(join(dir, '_batches', 'closed', f), 'utf8')).instances.map((i: { sopInstanceUid: string }) => i.sopInstanceUid)),
-  );
+  const listed = new Set(closedManifests(dir).flatMap((m) => m.instances.map((i) => i.sopInstanceUid)));
   assert.deepEqual(acknowledged.filter((s) => !listed.has(s)), []);
   assert.equal(readdirSync(join(dir, '_batches', 'open')).length, 0, 'no batch left open');
 });

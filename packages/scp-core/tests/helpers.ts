@@ -1,11 +1,12 @@
 /** Test helpers: an SCP on ephemeral ports over a temp directory, dcmtk as the peer, crafted datasets. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, readPart10Meta, Scu, startScp, type RunningScp, type StartOverrides } from '../src/index.ts';
+import type { BatchManifest } from '@storescp/workers';
 import type { Logger } from '../src/log.ts';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -86,6 +87,12 @@ export function dcmtk(tool: string, args: string[], timeoutMs = 60_000): Promise
 /** Stored data files (everything but batch records and temp files). */
 export function storedFiles(dir: string): string[] {
   return walkFiles(dir, (name) => name !== '_batches').filter((p) => p.endsWith('.dcm'));
+}
+
+/** The manifests of the batches closed so far under a file:// storage directory. */
+export function closedManifests(dir: string): BatchManifest[] {
+  const closed = join(dir, '_batches', 'closed');
+  return existsSync(closed) ? readdirSync(closed).map((f) => JSON.parse(readFileSync(join(closed, f), 'utf8'))) : [];
 }
 
 export function allFiles(dir: string): string[] {

@@ -3,13 +3,13 @@
  * everyone else (a normal C-STORE succeeds afterwards), and nothing partial is stored.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AssociationAborted, encodeCommand, encodePdu, pdataHeader, PduType, Scu, type AssociateRq, type Pdu } from '../src/index.ts';
-import { allFiles, buildDataset, connectScu, ctDataset, CT_IMAGE, freshUid, spawnScp, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+import { allFiles, buildDataset, closedManifests, connectScu, ctDataset, CT_IMAGE, freshUid, spawnScp, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 before(async () => {
@@ -138,8 +138,7 @@ test('a peer that stores then drops TCP without release keeps its instance, and 
   scu.socket.destroy();
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(storedFiles(t.dir).filter((f) => f.endsWith(`${sop}.dcm`)).length, 1);
-  const manifests = readdirSync(join(t.dir, '_batches', 'closed')).map((f) => JSON.parse(readFileSync(join(t.dir, '_batches', 'closed', f), 'utf8')));
-  const mine = manifests.find((m) => m.instances.some((i: { sopInstanceUid: string }) => i.sopInstanceUid === sop));
+  const mine = closedManifests(t.dir).find((m) => m.instances.some((i) => i.sopInstanceUid === sop));
   assert.ok(mine, 'the batch has its manifest');
   assert.notEqual(mine.reason, 'release');
 });
