@@ -88,9 +88,15 @@ export class PooledDataset implements IncomingDataset {
     if (this.state === 'buffering' && (overBudget || this.held > WHOLE_BYTES)) this.enqueue();
     // Decided after enqueue, which may start it: only a dataset still waiting holds its socket.
     if (this.state === 'waiting' && overBudget) this.pool.budget.hold(this.flow);
-    else if (this.state === 'running' && !this.windowPaused && this.held > WINDOW_BYTES) {
-      this.windowPaused = true;
-      this.flow.pause('window');
+    else if (this.state === 'running' && this.held > WINDOW_BYTES) {
+      if (!this.windowPaused) {
+        this.windowPaused = true;
+        this.flow.pause('window');
+      }
+      // Acks resume the socket at half the window. A partly filled stage holding more than that
+      // would never fill while paused, nor be acked: it goes now. (Stream stages of up to half
+      // the window, as shipped, never get here; flushing them early measured 5 % slower.)
+      if (this.stagedBytes() > WINDOW_BYTES / 2) this.flushStaging();
     }
   }
 
@@ -148,6 +154,12 @@ export class PooledDataset implements IncomingDataset {
     if (this.stagingFill === staging.length) this.flushStaging();
   }
 
+  private stagedBytes(): number {
+    let n = 0;
+    for (const part of this.stagingParts) n += part.length;
+    return n;
+  }
+
   private flushStaging(): void {
     if (!this.staging) return;
     if (this.stagingParts.length === 0) {
@@ -176,8 +188,7 @@ export class PooledDataset implements IncomingDataset {
     this.pool.budget.release(this.flow);
     const data = this.ready;
     // Nothing was acked before the start: what it holds is the sent stages plus the staging buffer.
-    let sent = this.held;
-    for (const part of this.stagingParts) sent -= part.length;
+    const sent = this.held - this.stagedBytes();
     this.ready = [];
     let port2: MessagePort | undefined;
     if (!this.ended) {
