@@ -8,8 +8,6 @@ import { BatchTracker, TimestampClock } from '../src/batch/batch-tracker.ts';
 import { createMetrics } from '../src/metrics/registry.ts';
 import { closedManifests, connectScu, ctDataset, CT_IMAGE, freshUid, recordingLog, startTestScp, storedFiles } from './helpers.ts';
 
-const manifests = closedManifests;
-
 test('an association writes an open marker while it runs and a manifest listing every stored instance when it ends', async () => {
   const t = await startTestScp();
   try {
@@ -26,7 +24,7 @@ test('an association writes an open marker while it runs and a manifest listing 
     assert.deepEqual(marker.datePaths.sort(), ['2023/12/31', '2024/01/02'], 'the marker lists every date path acknowledged so far');
     await scu.release();
     await new Promise((r) => setTimeout(r, 200));
-    const [m] = manifests(t.dir);
+    const [m] = closedManifests(t.dir);
     assert.ok(m);
     assert.equal(m.instances.length, 3);
     assert.equal(m.reason, 'release');
@@ -55,7 +53,7 @@ test('the same SOP Instance UID twice in one batch lands on one key (the later w
     await new Promise((r) => setTimeout(r, 200));
     const files = storedFiles(t.dir).filter((f) => f.endsWith(`${sop}.dcm`));
     assert.equal(files.length, 2, 'one file per batch');
-    const first = manifests(t.dir).sort((a, b) => a.timestamp - b.timestamp)[0]!;
+    const first = closedManifests(t.dir).sort((a, b) => a.timestamp - b.timestamp)[0]!;
     assert.equal(first.instances.length, 1, 'listed once in its manifest');
     assert.ok(readFileSync(join(t.dir, first.instances[0]!.key)).length > 200 + 132, 'the later instance replaced the earlier');
   } finally {
@@ -84,7 +82,7 @@ test('the same SOP Instance UID again in one batch under another date, study or 
     assert.match(files[0]!, /\/2023\/12\/31\/\d+\/1\.2\.3\.4\.6\/1\.2\.3\.4\.5\.7\//);
     const stored = readFileSync(files[0]!);
     assert.ok(stored.subarray(stored.length - copies[3]!.length).equals(copies[3]!), 'the last copy');
-    const [m] = manifests(t.dir);
+    const [m] = closedManifests(t.dir);
     assert.deepEqual(m!.instances.map((i) => i.sopInstanceUid).sort(), [sop, other].sort(), 'listed once');
     assert.equal(m!.instances.find((i) => i.sopInstanceUid === sop)!.studyInstanceUid, '1.2.3.4.6');
   } finally {

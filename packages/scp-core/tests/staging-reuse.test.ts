@@ -52,8 +52,8 @@ for (const maxPdu of [4096, 16384, 262144]) test(`reused staging memory never mi
   }
 });
 
-test('a stream stage over half the window still resumes its socket: the partly filled stage goes to the worker when the window binds', async () => {
-  // 4 MiB stages against a 6 MiB window: a stage kept half full while paused would never be acked.
+test('stream stages of 4 MiB: the window grows with them, so a stage being filled never keeps its socket paused for good', async () => {
+  // Against a fixed 6 MiB window, a 4 MiB stage filled past the half window while paused was never acked.
   const t = await startTestScp([], { pool: { streamStageBytes: 4 * 1024 * 1024 } });
   try {
     const scu = await connectScu(t.port, { timeoutMs: 30_000 });

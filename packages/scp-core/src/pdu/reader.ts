@@ -39,8 +39,6 @@ export class PduReader {
   // hold(): the bytes that arrived after the handler asked to stop, kept (one copy) until release()
   private holding = false;
   private held: Uint8Array | undefined;
-  /** The held bytes being read again: ours, so what is held again is a view, not another copy. */
-  private releasing: Uint8Array | undefined;
 
   constructor(
     private readonly handlers: PduReaderHandlers,
@@ -78,21 +76,20 @@ export class PduReader {
     const held = this.held;
     this.holding = false;
     this.held = undefined;
-    if (!held) return;
-    this.releasing = held;
-    try {
-      this.push(held);
-    } finally {
-      this.releasing = undefined;
-    }
+    // Our own copy: what a new hold keeps of it is a view, not another copy.
+    if (held) this.read(held, true);
   }
 
   push(chunk: Uint8Array): void {
+    this.read(chunk, false);
+  }
+
+  private read(chunk: Uint8Array, owned: boolean): void {
     let p = 0;
     while (p < chunk.length) {
       if (this.holding && !this.abortNext(chunk[p]!)) {
-        // A copy: the chunk may be a view into a read buffer the socket reuses.
-        const rest = chunk === this.releasing ? chunk.subarray(p) : Uint8Array.prototype.slice.call(chunk, p);
+        // A copy unless ours: the chunk may be a view into a read buffer the socket reuses.
+        const rest = owned ? chunk.subarray(p) : Uint8Array.prototype.slice.call(chunk, p);
         this.held = this.held ? concatBytes([this.held, rest]) : rest;
         return;
       }

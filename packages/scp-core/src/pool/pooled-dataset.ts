@@ -32,12 +32,14 @@ const WHOLE_BYTES = 1024 * 1024;
 /** Less free space than this in a stage is not worth a read: a fresh stage is taken instead. */
 const MIN_READ_BYTES = 64 * 1024;
 /**
- * A running dataset may be this far ahead of its worker before its socket waits. Three 2 MiB
- * stream stages: with 2 MiB the socket stopped and restarted every few stages (multi-frame
- * instances at 2 associations, three same-run rounds: 1047-1149 -> 1257-1311 MB/s, CPU
- * 0.76-0.84 -> 0.66-0.74 s/GB).
+ * A running dataset may be this many stream stages ahead of its worker before its socket waits;
+ * it reads again at half that. Three: with a window of one 2 MiB stage the socket stopped and
+ * restarted every few stages (multi-frame instances at 2 associations, three same-run rounds:
+ * 1047-1149 -> 1257-1311 MB/s, CPU 0.76-0.84 -> 0.66-0.74 s/GB). In stages, not bytes: the stage
+ * being filled is sent only when full, so it must fit under the half window, or a paused socket
+ * would wait for an ack that never comes.
  */
-const WINDOW_BYTES = 6 * 1024 * 1024;
+const WINDOW_STAGES = 3;
 
 export class PooledDataset implements IncomingDataset {
   readonly result: Promise<StoreResult>;
@@ -60,6 +62,7 @@ export class PooledDataset implements IncomingDataset {
   private waitTimer: NodeJS.Timeout | undefined;
   /** Paused for its own window: a running dataset the worker consumes slower than it arrives. */
   private windowPaused = false;
+  private readonly windowBytes: number;
 
   constructor(
     private readonly pool: StorePool,
@@ -67,6 +70,7 @@ export class PooledDataset implements IncomingDataset {
     private readonly flow: FlowControl,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
+    this.windowBytes = WINDOW_STAGES * pool.options.streamStageBytes;
     pool.readGate.enter(flow);
   }
 
@@ -88,15 +92,9 @@ export class PooledDataset implements IncomingDataset {
     if (this.state === 'buffering' && (overBudget || this.held > WHOLE_BYTES)) this.enqueue();
     // Decided after enqueue, which may start it: only a dataset still waiting holds its socket.
     if (this.state === 'waiting' && overBudget) this.pool.budget.hold(this.flow);
-    else if (this.state === 'running' && this.held > WINDOW_BYTES) {
-      if (!this.windowPaused) {
-        this.windowPaused = true;
-        this.flow.pause('window');
-      }
-      // Acks resume the socket at half the window. A partly filled stage holding more than that
-      // would never fill while paused, nor be acked: it goes now. (Stream stages of up to half
-      // the window, as shipped, never get here; flushing them early measured 5 % slower.)
-      if (this.stagedBytes() > WINDOW_BYTES / 2) this.flushStaging();
+    else if (this.state === 'running' && !this.windowPaused && this.held > this.windowBytes) {
+      this.windowPaused = true;
+      this.flow.pause('window');
     }
   }
 
@@ -154,12 +152,6 @@ export class PooledDataset implements IncomingDataset {
     if (this.stagingFill === staging.length) this.flushStaging();
   }
 
-  private stagedBytes(): number {
-    let n = 0;
-    for (const part of this.stagingParts) n += part.length;
-    return n;
-  }
-
   private flushStaging(): void {
     if (!this.staging) return;
     if (this.stagingParts.length === 0) {
@@ -188,7 +180,8 @@ export class PooledDataset implements IncomingDataset {
     this.pool.budget.release(this.flow);
     const data = this.ready;
     // Nothing was acked before the start: what it holds is the sent stages plus the staging buffer.
-    const sent = this.held - this.stagedBytes();
+    let sent = this.held;
+    for (const part of this.stagingParts) sent -= part.length;
     this.ready = [];
     let port2: MessagePort | undefined;
     if (!this.ended) {
@@ -239,7 +232,7 @@ export class PooledDataset implements IncomingDataset {
     const n = Math.min(bytes, this.held);
     this.held -= n;
     this.pool.budget.give(n);
-    if (this.windowPaused && this.held <= WINDOW_BYTES / 2) {
+    if (this.windowPaused && this.held <= this.windowBytes / 2) {
       this.windowPaused = false;
       this.flow.resume('window');
     }
