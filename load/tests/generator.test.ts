@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, startScp } from '@storescp/scp-core';
+import net, { type AddressInfo } from 'node:net';
+import { PduReader, PduType, encodePdu, loadConfig, startScp } from '@storescp/scp-core';
 import type { Target } from '../src/generator/connect.ts';
 import { holdAssociations } from '../src/generator/hold.ts';
 import { runLoad } from '../src/generator/run.ts';
 import { fileSource, syntheticSource } from '../src/generator/sources.ts';
-import { startDiscardScp } from '../src/sink/discard-scp.ts';
+import { acceptAll, startDiscardScp } from '../src/sink/discard-scp.ts';
 import { writeCorpus } from '../src/synthetic/corpus.ts';
 
 const target = (port: number, calledAeTitle = 'STORESCP'): Target => ({ host: '127.0.0.1', port, calledAeTitle, callingAeTitle: 'LOADTEST', maxPduLength: 262144, timeoutMs: 10_000 });
@@ -90,4 +91,44 @@ test('associations the receiver drops while held are counted as failed C-ECHOs, 
   assert.equal(result.echoed, 0);
   assert.deepEqual(Object.values(result.errors), [3]);
   assert.match(Object.keys(result.errors)[0]!, /^C-ECHO: /);
+});
+
+test('stores sent ahead of their answers (--window) are all stored by our SCP and answered in order', { timeout: 30_000 }, async (t) => {
+  const scp = await ourScp(t);
+  const result = await runLoad({ target: target(scp.port), source: syntheticSource(100_000), associations: 2, window: 4, instances: 40 });
+  assert.equal(result.succeeded, 40);
+  assert.deepEqual(result.statuses, { '0x0000': 40 });
+  assert.deepEqual(result.errors, {});
+  assert.equal(await scp.stored(), 40);
+});
+
+test('a window of stores on an association that breaks counts each unanswered store as failed', { timeout: 30_000 }, async (t) => {
+  // A peer that accepts, then drops the connection when the second C-STORE's command arrives.
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    let commands = 0;
+    const reader = new PduReader(
+      {
+        onPdu: (pdu) => {
+          if (pdu.type === PduType.AssociateRq) socket.write(acceptAll(pdu));
+          if (pdu.type === PduType.ReleaseRq) socket.end(encodePdu({ type: PduType.ReleaseRp }));
+        },
+        onPDataStart: () => {},
+        onPdvData: () => {},
+        onPdvEnd: (_pc, isCommand, isLast) => void (isCommand && isLast && ++commands === 2 && socket.destroy()),
+      },
+      256 * 1024,
+      1 << 24,
+    );
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const result = await runLoad({ target: target((server.address() as AddressInfo).port), source: syntheticSource(10_000), associations: 1, window: 3, instances: 6 });
+  assert.equal(result.succeeded, 0);
+  assert.equal(result.failures, 6);
+  assert.equal(Object.values(result.errors).reduce((a, b) => a + b, 0), 6);
+  assert.equal(connections, 3, 'two broken associations, then one opened to find the budget spent and released');
 });

@@ -26,6 +26,9 @@ Load
   --dir DIR                send the Part 10 files under DIR, datasets unchanged, in their own
                            transfer syntax (default limit: each file once)
   --size MB                or send synthetic instances of MB megabytes with fresh UIDs (default 0.5)
+  --window N               C-STOREs per association sent before waiting for an answer (default
+                           1, like storescu; more sends ahead without an asynchronous operations
+                           window negotiated, as some senders do)
   --connect-concurrency N  associations being set up at once (default 64)
   --max-pdu BYTES          largest PDU we accept (default 262144)
   --timeout S              fail a wait without progress after S seconds (default 60)
@@ -52,6 +55,7 @@ const { values } = parseArgs({
     duration: { type: 'string', short: 'd' },
     dir: { type: 'string' },
     size: { type: 'string' },
+    window: { type: 'string', default: '1' },
     'connect-concurrency': { type: 'string', default: '64' },
     'max-pdu': { type: 'string', default: '262144' },
     timeout: { type: 'string', default: '60' },
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
     target,
     source,
     associations,
+    window: num('window', values.window, 1)!,
     connectConcurrency,
     ...(instances !== undefined ? { instances } : {}),
     ...(perAssociation !== undefined ? { perAssociation } : {}),

@@ -1,6 +1,7 @@
 /**
- * The load run: N associations in parallel, each sending one C-STORE at a time (like storescu)
- * until the budget (instances in total, per association, or a duration) is spent.
+ * The load run: N associations in parallel, each sending one C-STORE at a time (like storescu),
+ * or keeping `window` of them unanswered, until the budget (instances in total, per association,
+ * or a duration) is spent.
  */
 import { TransferSyntax, VERIFICATION_SOP_CLASS } from '@storescp/scp-core';
 import type { ContextProposal } from '../protocol/association.ts';
@@ -18,6 +19,11 @@ export interface LoadOptions {
   perAssociation?: number;
   /** …or after this long (whichever comes first). */
   durationMs?: number;
+  /**
+   * C-STOREs sent per association before waiting for an answer (default 1, like storescu). More
+   * sends ahead without an asynchronous operations window negotiated, as some senders do.
+   */
+  window?: number;
   /** Associations being set up at once: thousands of simultaneous SYNs overflow listen backlogs. */
   connectConcurrency?: number;
   onTick?: (stats: RunStats, elapsedMs: number) => void;
@@ -89,33 +95,44 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
   };
 
-  // Each lane is one association at a time; a broken association is replaced once per failure,
-  // and a lane whose association cannot be (re)opened stops, so a dead peer ends the run instead
-  // of looping. With --per-association and a total (-n or -d), a lane that sent its share
-  // releases and opens the next association, as modalities do study after study.
+  // Each lane is one association at a time, with `window` senders on it. A broken association
+  // fails every store it had unanswered and is replaced once per break, keeping the count sent;
+  // a lane whose association cannot be (re)opened stops, so a dead peer ends the run instead of
+  // looping. With --per-association and a total (-n or -d), a lane that sent its share releases
+  // and opens the next association, as modalities do study after study.
   const reconnect = opts.perAssociation !== undefined && (opts.instances !== undefined || deadline !== Infinity);
+  const window = opts.window ?? 1;
   const lane = async (first: OpenAssociation | undefined): Promise<void> => {
-    for (let assoc = first; assoc; assoc = reconnect && remaining > 0 && performance.now() < deadline ? await open() : undefined) {
-      let sent = 0;
-      while (assoc && take(sent)) {
-        const inst = opts.source.next();
-        const t0 = performance.now();
-        try {
-          const status = await assoc.association.store(inst);
-          lastStoreAt = performance.now();
-          stats.recordStore(status, inst.length, lastStoreAt - t0);
-        } catch (err) {
-          stats.recordError(`C-STORE: ${reasonOf(err)}`);
-          assoc.destroy();
-          stats.openAssociations--;
-          assoc = await open();
+    let sent = 0;
+    for (let assoc = first; assoc; ) {
+      const current = assoc;
+      let broken = false;
+      const sender = async () => {
+        while (!broken && take(sent)) {
+          sent++;
+          const inst = opts.source.next();
+          const t0 = performance.now();
+          try {
+            const status = await current.association.store(inst);
+            lastStoreAt = performance.now();
+            stats.recordStore(status, inst.length, lastStoreAt - t0);
+          } catch (err) {
+            stats.recordError(`C-STORE: ${reasonOf(err)}`);
+            broken = true;
+          }
         }
-        sent++;
+      };
+      await Promise.all(Array.from({ length: window }, sender));
+      if (broken) {
+        current.destroy();
+        stats.openAssociations--;
+        assoc = await open();
+        continue;
       }
-      if (!assoc) return;
-      const closing = assoc;
-      await closing.association.release().catch(() => closing.destroy());
+      await current.association.release().catch(() => current.destroy());
       stats.openAssociations--;
+      sent = 0;
+      assoc = reconnect && remaining > 0 && performance.now() < deadline ? await open() : undefined;
     }
   };
 

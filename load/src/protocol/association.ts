@@ -6,8 +6,11 @@
  * encoding in both, tested here with node:test.
  *
  * A C-STORE's dataset is given as parts (synthetic instances share one frame, so a 200 MB
- * instance is never assembled) and is sliced into PDVs without copying. One request at a time:
- * no asynchronous operations window, like storescu.
+ * instance is never assembled) and is sliced into PDVs without copying. Callers normally wait for
+ * each answer, like storescu; requests made without waiting are sent one after another and their
+ * answers matched in order by message ID, whether or not the peer negotiated an asynchronous
+ * operations window (some senders do this; the load generator's `--window` tests how a receiver
+ * copes).
  */
 import {
   CommandField,
@@ -61,6 +64,12 @@ export class AssociationFailure extends Error {
   override name = 'AssociationFailure';
 }
 
+interface Waiter {
+  messageId?: number;
+  resolve(value: Pdu | Command): void;
+  reject(err: Error): void;
+}
+
 export const FLUSH_BYTES = 4 * 1024 * 1024;
 const contextKey = (abstractSyntax: string, transferSyntax: string) => `${abstractSyntax}|${transferSyntax}`;
 
@@ -70,7 +79,10 @@ export class Association {
   private maxPdvData = 16384 - 6;
   private messageId = 0;
   private commandChunks: Uint8Array[] = [];
-  private waiter: { resolve(value: Pdu | Command): void; reject(err: Error): void } | undefined;
+  /** Answers awaited, oldest first; `messageId` is set for DIMSE requests. */
+  private readonly waiters: Waiter[] = [];
+  /** The last request's send: a request's PDUs are written after the one before it has been. */
+  private sending: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private answerTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -113,9 +125,7 @@ export class Association {
     if (this.failure) return;
     this.failure = err;
     clearTimeout(this.answerTimer);
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.reject(err);
+    for (const w of this.waiters.splice(0)) w.reject(err);
   }
 
   async associate(params: AssociateParams): Promise<void> {
@@ -146,8 +156,9 @@ export class Association {
   /** C-STORE of the instance's dataset bytes, unchanged. Resolves with the DIMSE status. */
   store(inst: OutgoingInstance): Promise<number> {
     const pcId = this.contextId(inst.sopClassUid, inst.transferSyntaxUid);
-    const command = cStoreRq(this.nextMessageId(), inst.sopClassUid, inst.sopInstanceUid);
-    return this.request(async () => {
+    const messageId = this.nextMessageId();
+    const command = cStoreRq(messageId, inst.sopClassUid, inst.sopInstanceUid);
+    return this.request(messageId, async () => {
       await this.writePdvs(pcId, true, [command], command.length);
       await this.writePdvs(pcId, false, inst.parts, inst.length);
     });
@@ -155,8 +166,9 @@ export class Association {
 
   echo(): Promise<number> {
     const pcId = this.contextId(VERIFICATION_SOP_CLASS, TransferSyntax.ImplicitVRLittleEndian);
-    const command = encodeCommand({ commandField: CommandField.CEchoRq, messageId: this.nextMessageId(), affectedSopClassUid: VERIFICATION_SOP_CLASS, hasDataset: false });
-    return this.request(() => this.writePdvs(pcId, true, [command], command.length));
+    const messageId = this.nextMessageId();
+    const command = encodeCommand({ commandField: CommandField.CEchoRq, messageId, affectedSopClassUid: VERIFICATION_SOP_CLASS, hasDataset: false });
+    return this.request(messageId, () => this.writePdvs(pcId, true, [command], command.length));
   }
 
   async release(): Promise<void> {
@@ -176,18 +188,21 @@ export class Association {
     return this.messageId;
   }
 
-  private async request(send: () => Promise<void>): Promise<number> {
-    return (await this.exchange<Command>(send)).status ?? -1;
+  private async request(messageId: number, send: () => Promise<void>): Promise<number> {
+    return (await this.exchange<Command>(send, messageId)).status ?? -1;
   }
 
   /**
-   * Sends and waits for the answer, which is awaited before sending (the peer may answer early).
-   * Both are awaited together: when the association has already failed, the send throws and the
-   * answer rejects too, and that rejection must not go unhandled (it would end the process).
+   * Sends (after any send still under way) and waits for the answer, which is awaited before
+   * sending (the peer may answer early). Both are awaited together: when the association has
+   * already failed, the send throws and the answer rejects too, and that rejection must not go
+   * unhandled (it would end the process).
    */
-  private async exchange<T extends Pdu | Command>(send: () => Promise<void>): Promise<T> {
-    const answer = this.next<T>();
-    const [, value] = await Promise.all([send().then(() => this.transport.flush()), answer]);
+  private async exchange<T extends Pdu | Command>(send: () => Promise<void>, messageId?: number): Promise<T> {
+    const answer = this.next<T>(messageId);
+    const sent = this.sending.then(send).then(() => this.transport.flush());
+    this.sending = sent.catch(() => {});
+    const [, value] = await Promise.all([sent, answer]);
     return value;
   }
 
@@ -205,25 +220,35 @@ export class Association {
     }
   }
 
-  private next<T extends Pdu | Command>(): Promise<T> {
+  private next<T extends Pdu | Command>(messageId?: number): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.answerTimeoutMs !== undefined) {
-      const ms = this.answerTimeoutMs;
-      this.answerTimer = setTimeout(() => {
-        this.fail(new AssociationFailure(`no answer within ${ms} ms`));
-        this.transport.close();
-      }, ms);
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.waiter = { resolve: resolve as (v: Pdu | Command) => void, reject };
+    const answer = new Promise<T>((resolve, reject) => {
+      this.waiters.push({ ...(messageId !== undefined ? { messageId } : {}), resolve: resolve as (v: Pdu | Command) => void, reject });
     });
+    if (this.waiters.length === 1) this.armTimer();
+    return answer;
+  }
+
+  /** The timeout runs while any answer is awaited and restarts at each answer. */
+  private armTimer(): void {
+    clearTimeout(this.answerTimer);
+    if (this.answerTimeoutMs === undefined || this.waiters.length === 0) return;
+    const ms = this.answerTimeoutMs;
+    this.answerTimer = setTimeout(() => {
+      this.fail(new AssociationFailure(`no answer within ${ms} ms`));
+      this.transport.close();
+    }, ms);
   }
 
   private settle(value: Exclude<Pdu, PData> | Command): void {
-    clearTimeout(this.answerTimer);
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w) w.resolve(value);
-    else this.fail(new AssociationFailure(`unexpected ${'commandField' in value ? `command 0x${value.commandField.toString(16)}` : `PDU type ${value.type}`} from the peer`));
+    const w = this.waiters.shift();
+    const isCommand = 'commandField' in value;
+    if (!w) return this.fail(new AssociationFailure(`unexpected ${isCommand ? `command 0x${value.commandField.toString(16)}` : `PDU type ${value.type}`} from the peer`));
+    if (isCommand && value.messageIdBeingRespondedTo !== w.messageId) {
+      w.reject(new AssociationFailure(`answer to message ${value.messageIdBeingRespondedTo}, expected ${w.messageId}`));
+      return this.fail(new AssociationFailure('answers out of order'));
+    }
+    this.armTimer();
+    w.resolve(value);
   }
 }

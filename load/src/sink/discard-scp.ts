@@ -76,7 +76,7 @@ function serve(socket: net.Socket, received: { bytes: number; stores: number }):
   const reader = new PduReader(
     {
       onPdu(pdu) {
-        if (pdu.type === PduType.AssociateRq) socket.write(accept(pdu));
+        if (pdu.type === PduType.AssociateRq) socket.write(acceptAll(pdu));
         else if (pdu.type === PduType.ReleaseRq) socket.end(encodePdu({ type: PduType.ReleaseRp }));
         else socket.destroy();
       },
@@ -110,8 +110,8 @@ function serve(socket: net.Socket, received: { bytes: number; stores: number }):
   });
 }
 
-/** Accepts every proposed context with its first transfer syntax. */
-function accept(rq: AssociateRq): Uint8Array {
+/** An A-ASSOCIATE-AC accepting every proposed context with its first transfer syntax. */
+export function acceptAll(rq: AssociateRq): Uint8Array {
   return encodePdu({
     type: PduType.AssociateAc,
     protocolVersion: 1,
