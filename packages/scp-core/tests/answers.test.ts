@@ -124,18 +124,10 @@ test('a peer that sends without waiting has at most a command read of it ahead o
 });
 
 test('an A-ABORT sent while the peer awaits its answer ends the association at once; the store still completes', async () => {
-  // One worker slot, taken by a dataset that streams and is not finished: the next store waits.
-  const own = await startTestScp([], { pool: { threads: 1, tasksPerThread: 1, waitTimeoutMs: 60_000 } });
+  const own = await startTestScp([], ONE_SLOT);
   const open = async () => (await own.scp.metrics.associationsOpen.get()).values[0]?.value;
   try {
-    const blocker = await connectScu(own.port);
-    const bigSop = freshUid();
-    const big = ctDataset({ sop: bigSop }, 3 * 1024 * 1024);
-    const pcId = blocker.beginStore(CT_IMAGE, bigSop, 1);
-    blocker.sendDataset(pcId, big.subarray(0, 2 * 1024 * 1024), false);
-    const utilization = async () => (await own.scp.metrics.poolUtilization.get()).values[0]?.value;
-    for (let i = 0; i < 500 && (await utilization()) !== 1; i++) await sleep(10);
-    assert.equal(await utilization(), 1, 'the unfinished stream holds the only slot');
+    const blocker = await blockTheOnlySlot(own);
 
     const peer = await connectScu(own.port);
     const sop = freshUid();
@@ -146,9 +138,7 @@ test('an A-ABORT sent while the peer awaits its answer ends the association at o
     for (let i = 0; i < 500 && (await open()) !== 1; i++) await sleep(10);
     assert.equal(await open(), 1, 'its slot is free');
 
-    blocker.sendDataset(pcId, big.subarray(2 * 1024 * 1024));
-    assert.equal((await blocker.nextCommand()).status, 0);
-    await blocker.release();
+    await blocker.finish();
     // Received whole before the abort: stored (though never acknowledged) and listed, not lost.
     const listed = () => closedManifests(own.dir).some((m) => m.reason === 'abort' && m.instances.some((i) => i.sopInstanceUid === sop));
     for (let i = 0; i < 500 && !listed(); i++) await sleep(10);
@@ -158,6 +148,67 @@ test('an A-ABORT sent while the peer awaits its answer ends the association at o
     await own.stop();
   }
 });
+
+test('what a peer sent ahead of its answer counts in the byte budget until it is read, or the association ends', async () => {
+  for (const ending of ['answered', 'stopped'] as const) {
+    const own = await startTestScp([], ONE_SLOT);
+    const inFlight = async () => (await own.scp.metrics.bytesInFlight.get()).values[0]?.value ?? 0;
+    try {
+      // The peer's first store waits for the slot, so its answer waits too.
+      const blocker = await blockTheOnlySlot(own);
+      // What the blocker's stream holds, once all it sent has arrived.
+      let blocking = -1;
+      for (let i = 0; i < 100 && blocking !== (await inFlight()); i++) {
+        blocking = await inFlight();
+        await sleep(50);
+      }
+
+      const peer = await connectScu(own.port);
+      const [first, second] = [freshUid(), freshUid()];
+      const [data1, data2] = [ctDataset({ sop: first }, 20_000), ctDataset({ sop: second }, 50_000)];
+      sendStore(peer, 1, first, data1);
+      sendStore(peer, 2, second, data2);
+      // The first dataset waits for the slot; the second message, read with it, waits for its answer.
+      const expected = blocking + data1.length + data2.length;
+      for (let i = 0; i < 500 && (await inFlight()) < expected; i++) await sleep(10);
+      assert.ok((await inFlight()) >= expected, `${(await inFlight()) - blocking} bytes counted, ${data1.length} + ${data2.length} expected at least`);
+
+      if (ending === 'answered') {
+        await blocker.finish();
+        assert.deepEqual([(await peer.nextCommand()).status, (await peer.nextCommand()).status], [0, 0]);
+        await peer.release();
+      } else {
+        // A stop past its deadline aborts both associations while the second message is still held.
+        await own.scp.drain(100);
+      }
+      for (let i = 0; i < 500 && (await inFlight()) !== 0; i++) await sleep(10);
+      assert.equal(await inFlight(), 0, `${ending}: nothing left counted`);
+    } finally {
+      await own.stop();
+    }
+  }
+});
+
+const ONE_SLOT = { pool: { threads: 1, tasksPerThread: 1, waitTimeoutMs: 60_000 } };
+
+/** Takes the only worker slot of a ONE_SLOT SCP with a dataset that streams and is not finished: the next store waits. */
+async function blockTheOnlySlot(own: TestScp): Promise<{ finish(): Promise<void> }> {
+  const blocker = await connectScu(own.port);
+  const sop = freshUid();
+  const big = ctDataset({ sop }, 3 * 1024 * 1024);
+  const pcId = blocker.beginStore(CT_IMAGE, sop, 1);
+  blocker.sendDataset(pcId, big.subarray(0, 2 * 1024 * 1024), false);
+  const utilization = async () => (await own.scp.metrics.poolUtilization.get()).values[0]?.value;
+  for (let i = 0; i < 500 && (await utilization()) !== 1; i++) await sleep(10);
+  assert.equal(await utilization(), 1, 'the unfinished stream holds the only slot');
+  return {
+    async finish() {
+      blocker.sendDataset(pcId, big.subarray(2 * 1024 * 1024));
+      assert.equal((await blocker.nextCommand()).status, 0);
+      await blocker.release();
+    },
+  };
+}
 
 /** Everything of a C-STORE but the dataset's last byte: the association stays busy until it is sent. */
 function sendAllButLastByte(scu: Scu, messageId: number, sop: string): () => void {

@@ -89,10 +89,13 @@ export function storedFiles(dir: string): string[] {
   return walkFiles(dir, (name) => name !== '_batches').filter((p) => p.endsWith('.dcm'));
 }
 
-/** The manifests of the batches closed so far under a file:// storage directory. */
+/** The manifests of the batches closed so far under a file:// storage directory (not those still being written). */
 export function closedManifests(dir: string): BatchManifest[] {
   const closed = join(dir, '_batches', 'closed');
-  return existsSync(closed) ? readdirSync(closed).map((f) => JSON.parse(readFileSync(join(closed, f), 'utf8'))) : [];
+  if (!existsSync(closed)) return [];
+  return readdirSync(closed)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(closed, f), 'utf8')));
 }
 
 export function allFiles(dir: string): string[] {

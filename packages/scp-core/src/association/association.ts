@@ -86,6 +86,8 @@ export class Association implements FlowControl {
    * peer that waits reads as before: the rest of its message is all there is to read.
    */
   private sendsAhead = false;
+  /** Of what the reader holds until our answer is out, the bytes counted in the byte budget. */
+  private heldCounted = 0;
   /** Largest PDV payload the peer takes (its A-ASSOCIATE-RQ's maximum length; 0 there = no limit). */
   private peerMaxPdvData = Infinity;
   /** Why the socket is not being read; empty = reading. */
@@ -246,21 +248,31 @@ export class Association implements FlowControl {
       return this.onReadError(err);
     }
     // Sent before our answer: kept by the reader, and the rest stays in the socket.
-    if (this.reader.hasHeldBytes) {
+    if (this.reader.heldBytes > 0) {
       this.sendsAhead = true;
       this.pause('awaiting-answer');
+      this.countHeld(this.reader.heldBytes);
     }
   }
 
   /** Every answer is out: what the peer sent meanwhile is read now. */
   private readHeldBytes(): void {
     if (this.state === 'closed') return;
+    // Given back first: re-read, the bytes count again as the datasets they belong to.
+    this.countHeld(0);
     try {
       this.reader.release();
     } catch (err) {
       return this.onReadError(err);
     }
-    if (!this.reader.hasHeldBytes) this.resume('awaiting-answer');
+    this.countHeld(this.reader.heldBytes);
+    if (this.reader.heldBytes === 0) this.resume('awaiting-answer');
+  }
+
+  /** Held bytes are received bytes no worker has taken: they count in the byte budget too. */
+  private countHeld(bytes: number): void {
+    if (bytes !== this.heldCounted) this.opts.storeService.countSentAhead?.(bytes - this.heldCounted);
+    this.heldCounted = bytes;
   }
 
   /** A message is complete: nothing more is read until it is answered. */
@@ -567,6 +579,7 @@ export class Association implements FlowControl {
     this.readingInto = undefined;
     this.incoming?.dataset?.abort(this.closeReason);
     this.incoming = undefined;
+    this.countHeld(0);
     if (this.admitted) {
       this.opts.metrics.associationsOpen.dec();
       this.opts.release();

@@ -29,7 +29,7 @@ export const SCP_METRICS = {
   storageWriteLatency: { name: 'storescp_storage_write_duration_seconds', kind: 'histogram', help: 'Time a worker spent writing one object durably', labels: [], unit: 'Seconds' },
   storageWriteErrors: { name: 'storescp_storage_write_errors_total', kind: 'counter', help: 'Object writes that failed after retries', labels: [], unit: 'Count' },
   socketsPaused: { name: 'storescp_sockets_paused', kind: 'gauge', help: 'Sockets not being read because of backpressure', labels: [], unit: 'Count' },
-  bytesInFlight: { name: 'storescp_bytes_in_flight', kind: 'gauge', help: 'Dataset bytes received but not yet taken by a worker', labels: [], unit: 'Bytes' },
+  bytesInFlight: { name: 'storescp_bytes_in_flight', kind: 'gauge', help: 'Bytes received but not yet taken by a worker: datasets, and what a peer sent ahead of an answer', labels: [], unit: 'Bytes' },
   batchesOpened: { name: 'storescp_batches_opened_total', kind: 'counter', help: 'Batches opened', labels: [], unit: 'Count' },
   batchesClosed: { name: 'storescp_batches_closed_total', kind: 'counter', help: 'Batches closed with a manifest by the SCP', labels: [], unit: 'Count' },
 } as const satisfies Record<string, MetricSpec>;

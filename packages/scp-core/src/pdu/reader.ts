@@ -53,9 +53,9 @@ export class PduReader {
     return this.headerFill === 0 && this.remaining === 0;
   }
 
-  /** Bytes arrived during a hold() and wait for release(). */
-  get hasHeldBytes(): boolean {
-    return this.held !== undefined;
+  /** How many bytes arrived during a hold() and wait for release(). */
+  get heldBytes(): number {
+    return this.held?.length ?? 0;
   }
 
   /** Bytes of the current PDU not yet read (0 between PDUs). */

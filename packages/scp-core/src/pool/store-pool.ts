@@ -88,6 +88,11 @@ export class StorePool implements StoreService, BatchWriter {
     return this.waiting.length >= this.maxRunning;
   }
 
+  countSentAhead(delta: number): void {
+    if (delta > 0) this.budget.take(delta);
+    else this.budget.give(-delta);
+  }
+
   enqueue(ds: PooledDataset): void {
     if (this.running < this.maxRunning) {
       this.running++;

@@ -39,6 +39,11 @@ export interface StoreService {
    * reads only its next command, leaving the dataset in the socket.
    */
   readonly backlogged?: boolean;
+  /**
+   * Bytes a peer sent ahead of our answer, which its association keeps until the answer is out:
+   * counted with the received bytes no worker has taken yet (negative: given back).
+   */
+  countSentAhead?(delta: number): void;
 }
 
 /**
