@@ -73,6 +73,13 @@ function num(name: string, raw: string | undefined, min: number): number | undef
   return n;
 }
 
+/** A count: a whole number ≥ min. */
+function count(name: string, raw: string | undefined, min = 1): number | undefined {
+  const n = num(name, raw, min);
+  if (n !== undefined && !Number.isInteger(n)) fail(`--${name} must be a whole number`);
+  return n;
+}
+
 function fail(message: string): never {
   console.error(`load: ${message}`);
   process.exit(2);
@@ -110,8 +117,8 @@ async function main(): Promise<void> {
     timeoutMs: num('timeout', values.timeout, 0.001)! * 1000,
     ...(tlsConnection ? { tls: tlsConnection } : {}),
   };
-  const associations = num('associations', values.associations, 1)!;
-  const connectConcurrency = num('connect-concurrency', values['connect-concurrency'], 1)!;
+  const associations = count('associations', values.associations)!;
+  const connectConcurrency = count('connect-concurrency', values['connect-concurrency'])!;
   const showProgress = process.stderr.isTTY || values.progress;
 
   if (values.hold !== undefined) {
@@ -130,8 +137,8 @@ async function main(): Promise<void> {
   }
 
   const source = values.dir ? await fileSource(values.dir) : syntheticSource(num('size', values.size ?? '0.5', 0.000001)! * 1e6);
-  const instances = num('instances', values.instances, 1);
-  const perAssociation = num('per-association', values['per-association'], 1);
+  const instances = count('instances', values.instances);
+  const perAssociation = count('per-association', values['per-association']);
   let durationS = num('duration', values.duration, 0.001);
   if (durationS === undefined && instances === undefined && perAssociation === undefined && !values.dir) durationS = 10;
   const last = { instances: 0, bytes: 0 };
@@ -139,7 +146,7 @@ async function main(): Promise<void> {
     target,
     source,
     associations,
-    window: num('window', values.window, 1)!,
+    window: count('window', values.window)!,
     connectConcurrency,
     ...(instances !== undefined ? { instances } : {}),
     ...(perAssociation !== undefined ? { perAssociation } : {}),

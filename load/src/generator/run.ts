@@ -96,12 +96,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   };
 
   // Each lane is one association at a time, with `window` senders on it. A broken association
-  // fails every store it had unanswered and is replaced once per break, keeping the count sent;
+  // fails every store it had unanswered and is replaced once per break while there is more to
+  // send, keeping the count sent;
   // a lane whose association cannot be (re)opened stops, so a dead peer ends the run instead of
   // looping. With --per-association and a total (-n or -d), a lane that sent its share releases
   // and opens the next association, as modalities do study after study.
   const reconnect = opts.perAssociation !== undefined && (opts.instances !== undefined || deadline !== Infinity);
   const window = opts.window ?? 1;
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a whole number ≥ 1, not ${window}`);
   const lane = async (first: OpenAssociation | undefined): Promise<void> => {
     let sent = 0;
     for (let assoc = first; assoc; ) {
@@ -126,7 +128,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       if (broken) {
         current.destroy();
         stats.openAssociations--;
-        assoc = await open();
+        const more = remaining > 0 && performance.now() < deadline && sent < (opts.perAssociation ?? Infinity);
+        assoc = more ? await open() : undefined;
         continue;
       }
       await current.association.release().catch(() => current.destroy());

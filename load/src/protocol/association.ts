@@ -115,8 +115,7 @@ export class Association {
     try {
       this.reader.push(chunk);
     } catch (err) {
-      this.fail(err as Error);
-      this.transport.close();
+      this.failAndClose(err as Error);
     }
   }
 
@@ -201,7 +200,8 @@ export class Association {
   private async exchange<T extends Pdu | Command>(send: () => Promise<void>, messageId?: number): Promise<T> {
     const answer = this.next<T>(messageId);
     const sent = this.sending.then(send).then(() => this.transport.flush());
-    this.sending = sent.catch(() => {});
+    // A send that fails fails the association: its answer will never come.
+    this.sending = sent.catch((err: Error) => this.fail(err));
     const [, value] = await Promise.all([sent, answer]);
     return value;
   }
@@ -234,19 +234,22 @@ export class Association {
     clearTimeout(this.answerTimer);
     if (this.answerTimeoutMs === undefined || this.waiters.length === 0) return;
     const ms = this.answerTimeoutMs;
-    this.answerTimer = setTimeout(() => {
-      this.fail(new AssociationFailure(`no answer within ${ms} ms`));
-      this.transport.close();
-    }, ms);
+    this.answerTimer = setTimeout(() => this.failAndClose(new AssociationFailure(`no answer within ${ms} ms`)), ms);
+  }
+
+  /** The peer cannot be trusted with the association any more. */
+  private failAndClose(err: Error): void {
+    this.fail(err);
+    this.transport.close();
   }
 
   private settle(value: Exclude<Pdu, PData> | Command): void {
     const w = this.waiters.shift();
     const isCommand = 'commandField' in value;
-    if (!w) return this.fail(new AssociationFailure(`unexpected ${isCommand ? `command 0x${value.commandField.toString(16)}` : `PDU type ${value.type}`} from the peer`));
+    if (!w) return this.failAndClose(new AssociationFailure(`unexpected ${isCommand ? `command 0x${value.commandField.toString(16)}` : `PDU type ${value.type}`} from the peer`));
     if (isCommand && value.messageIdBeingRespondedTo !== w.messageId) {
       w.reject(new AssociationFailure(`answer to message ${value.messageIdBeingRespondedTo}, expected ${w.messageId}`));
-      return this.fail(new AssociationFailure('answers out of order'));
+      return this.failAndClose(new AssociationFailure('answers out of order'));
     }
     this.armTimer();
     w.resolve(value);
