@@ -1,15 +1,17 @@
 /**
- * pnpm bench [--quick] [--rounds N] [--work DIR] [--json FILE]
+ * pnpm bench [--quick] [--rounds N] [--only 1,16,mf,idle] [--compare DIR,DIR] [--work DIR] [--json FILE]
  * Our SCP against dcmtk's storescp --fork (and Orthanc when installed) on this machine: same
  * synthetic corpus, same tmpfs storage, receivers restarted over empty storage before every
  * run and run alternately (A B, B A, …). Prints one table of medians with ratios to storescp --fork.
+ * With --compare, the receivers are builds of our SCP instead, for same-run A/Bs.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadAverage, machineState } from './machine.ts';
 import { measure, type Measurement } from './measure.ts';
-import { makeCorpus, plan } from './scenarios.ts';
+import { bundleReceiver } from './receivers.ts';
+import { makeCorpus, plan, type Plan } from './scenarios.ts';
 import { benchTable, medians } from './table.ts';
 
 const { values } = parseArgs({
@@ -18,20 +20,39 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     work: { type: 'string', default: '/dev/shm/storescp-bench' },
     json: { type: 'string' },
+    only: { type: 'string' },
+    compare: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: pnpm bench [--quick] [--rounds N] [--work DIR (a tmpfs; default /dev/shm/storescp-bench)] [--json FILE]');
+  console.log(`Usage: pnpm bench [options]
+  --quick            every scenario, smaller, in under two minutes
+  --rounds N         rounds per receiver and scenario (default 3; 1 with --quick)
+  --only LIST        only these scenarios: CT association counts, mf, idle (e.g. 1,16,300,mf)
+  --compare DIRS     instead of ours, storescp and Orthanc: these builds of our SCP, each a copy of
+                     packages/scp-core/dist beside it (e.g. packages/scp-core/dist-before,…-after)
+  --work DIR         a tmpfs for the corpus and storage (default /dev/shm/storescp-bench)
+  --json FILE        every measurement, not only the medians`);
   process.exit(0);
 }
 
 const started = Date.now();
 const log = (s: string) => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}`);
-const p = plan(values.quick);
+let p: Plan;
+try {
+  p = plan({
+    quick: values.quick,
+    ...(values.only ? { only: values.only.split(',').map((t) => t.trim()) } : {}),
+    ...(values.compare ? { receivers: values.compare.split(',').map((dir) => bundleReceiver(dir.trim())) } : {}),
+  });
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(2);
+}
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 for (const line of await machineState(values.work)) log(line);
-log(`writing corpus: ${p.ctInstances} CT + multi-frame ${p.multiFrameMb.join(', ')} MB under ${values.work}`);
+log(`writing corpus: ${p.ctInstances} CT${p.multiFrameMb.length ? ` + multi-frame ${p.multiFrameMb.join(', ')} MB` : ''} under ${values.work}`);
 const corpus = await makeCorpus(path.join(values.work, 'corpus'), p);
 const storage = path.join(values.work, 'store');
 

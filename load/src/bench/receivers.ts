@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -21,7 +21,7 @@ export interface ReceiverSpec {
 }
 
 /** The production bundle (as the container runs it), built once per bench invocation. */
-const OUR_BUNDLE = path.join(REPO, 'packages/scp-core/dist/cli.mjs');
+const OUR_BUNDLE = path.join(REPO, 'packages/scp-core/dist');
 let built = false;
 
 export const OURS: ReceiverSpec = {
@@ -31,9 +31,21 @@ export const OURS: ReceiverSpec = {
       execFileSync(process.execPath, [path.join(REPO, 'packages/scp-core/scripts/build.mjs')], { stdio: 'inherit' });
       built = true;
     }
-    return ourArgv(port, dir, associations);
+    return ourArgv(OUR_BUNDLE, port, dir, associations);
   },
 };
+
+/**
+ * Our SCP from another bundle directory (a copy of packages/scp-core/dist, kept beside it so
+ * that piscina resolves), named by its path: for same-run A/Bs of two builds.
+ */
+export function bundleReceiver(bundle: string): ReceiverSpec {
+  const dir = path.resolve(bundle);
+  for (const file of ['cli.mjs', 'pool-worker.mjs']) {
+    if (!existsSync(path.join(dir, file))) throw new Error(`${bundle} is not an SCP bundle: no ${file} (copy packages/scp-core/dist after a build)`);
+  }
+  return { name: bundle, argv: (port, storage, associations) => ourArgv(dir, port, storage, associations) };
+}
 
 /** The Node flags of the Dockerfile's ENTRYPOINT (`node <flags> dist/cli.mjs`): measure what the container runs. */
 export const CONTAINER_NODE_FLAGS = (() => {
@@ -41,8 +53,8 @@ export const CONTAINER_NODE_FLAGS = (() => {
   return entrypoint ? (JSON.parse(entrypoint.slice('ENTRYPOINT '.length)) as string[]).slice(1, -1) : [];
 })();
 
-const ourArgv = (port: number, dir: string, associations: number) => [
-    process.execPath, ...CONTAINER_NODE_FLAGS, OUR_BUNDLE,
+const ourArgv = (bundle: string, port: number, dir: string, associations: number) => [
+    process.execPath, ...CONTAINER_NODE_FLAGS, path.join(bundle, 'cli.mjs'),
     '--host', '127.0.0.1', '--port', String(port), '--storage', `file://${dir}`, '--http-port', '-1', '--log-level', 'warn',
     '--max-pdu', String(MAX_PDU), '--max-associations', String(Math.max(300, associations + 10)),
     '--max-connections', String(Math.max(500, associations + 200)), '--network-timeout', '600',

@@ -33,24 +33,37 @@ export interface Plan {
   settlers: ReceiverSpec[];
 }
 
-export function plan(quick: boolean): Plan {
-  const orthanc = orthancInstalled() ? [ORTHANC] : [];
-  const pair = [OURS, STORESCP_FORK, ...orthanc];
+export interface PlanOptions {
+  quick?: boolean;
+  /** Receivers instead of ours, storescp and Orthanc in every scenario (same-run A/Bs of builds). */
+  receivers?: ReceiverSpec[];
+  /** Run only these: CT scenarios by association count ('16'), 'mf', 'idle'. */
+  only?: string[];
+}
+
+export function plan({ quick = false, receivers, only }: PlanOptions = {}): Plan {
+  const orthanc = receivers ? [] : orthancInstalled() ? [ORTHANC] : [];
+  const pair = receivers ?? [OURS, STORESCP_FORK, ...orthanc];
   const ctLevels = quick ? [1, 16, 64, 300] : [1, 4, 16, 64, 300];
   const idleLevels = quick ? [500] : [1000, 10000];
   const ctInstances = quick ? 300 : 2000;
   const multiFrameMb = quick ? [100, 100] : [100, 125, 150, 175, 200];
   const ctWarmup = { instances: ctInstances, sizeMb: 0.5 };
   const mfWarmup = { instances: 2, sizeMb: 20 };
+  const wanted = (token: string) => only === undefined || only.includes(token);
+  const unknown = only?.filter((t) => t !== 'mf' && t !== 'idle' && !ctLevels.includes(Number(t)));
+  if (unknown?.length) throw new Error(`unknown scenario ${unknown.join(', ')}: give CT association counts (${ctLevels.join(', ')}), mf or idle`);
+  const scenarios: Scenario[] = [
+    ...ctLevels.filter((n) => wanted(String(n))).map((n): Scenario => ({ kind: 'store', name: `${ctInstances} × 0.5 MB CT, ${n} assoc`, corpus: 'ct', associations: n, warmup: ctWarmup, receivers: pair })),
+    ...(wanted('mf') ? [{ kind: 'store', name: `${multiFrameMb.length} × ${[...new Set([Math.min(...multiFrameMb), Math.max(...multiFrameMb)])].join('–')} MB MF, 2 assoc`, corpus: 'mf', associations: 2, warmup: mfWarmup, receivers: receivers ?? [OURS, STORESCP_FORK, STORESCP_FORK_B, ...orthanc] } satisfies Scenario] : []),
+    ...(wanted('idle') ? idleLevels.map((n): Scenario => ({ kind: 'idle', name: `${n} idle assoc + C-ECHO`, associations: n, holdS: quick ? 2 : 5, receivers: pair })) : []),
+  ];
   return {
     ctInstances,
-    multiFrameMb,
-    settlers: quick ? [OURS] : pair,
-    scenarios: [
-      ...ctLevels.map((n): Scenario => ({ kind: 'store', name: `${ctInstances} × 0.5 MB CT, ${n} assoc`, corpus: 'ct', associations: n, warmup: ctWarmup, receivers: pair })),
-      { kind: 'store', name: `${multiFrameMb.length} × ${[...new Set([Math.min(...multiFrameMb), Math.max(...multiFrameMb)])].join('–')} MB MF, 2 assoc`, corpus: 'mf', associations: 2, warmup: mfWarmup, receivers: [OURS, STORESCP_FORK, STORESCP_FORK_B, ...orthanc] },
-      ...idleLevels.map((n): Scenario => ({ kind: 'idle', name: `${n} idle assoc + C-ECHO`, associations: n, holdS: quick ? 2 : 5, receivers: pair })),
-    ],
+    // Nothing to write for the multi-frame scenario when it does not run.
+    multiFrameMb: wanted('mf') ? multiFrameMb : [],
+    settlers: quick ? pair.slice(0, 1) : pair,
+    scenarios,
   };
 }
 
