@@ -47,3 +47,20 @@ test('OV, SV, UV and VRs it does not know, before the UIDs, are read in their 4-
     structure.end();
   }
 });
+
+test('parsing stops after the Series Instance UID: a prefix that ends there, or what follows it, needs no more', () => {
+  const little = (g: number, e: number, vr: string, value: Uint8Array) => element(true, g, e, vr, value);
+  const uids = Buffer.concat([
+    little(0x0008, 0x0016, 'UI', text('1.2.840.10008.5.1.4.1.1.2')),
+    little(0x0008, 0x0018, 'UI', text('1.2.3.4')),
+    little(0x0020, 0x000d, 'UI', text('1.2.3.4.1')),
+    little(0x0020, 0x000e, 'UI', text('1.2.3.4.1.1')),
+  ]);
+  const fields = { sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: '1.2.3.4', studyInstanceUid: '1.2.3.4.1', seriesInstanceUid: '1.2.3.4.1.1' };
+  // Cut right after (0020,000E), or with the start of a long element after it: enough either way.
+  assert.deepEqual(readHeader(uids, TransferSyntax.ExplicitVRLittleEndian, false), { kind: 'ok', fields });
+  const pixels = little(0x7fe0, 0x0010, 'OW', new Uint8Array(4096)).subarray(0, 100);
+  assert.deepEqual(readHeader(Buffer.concat([uids, pixels]), TransferSyntax.ExplicitVRLittleEndian, false), { kind: 'ok', fields });
+  // Cut before it: more is read.
+  assert.equal(readHeader(uids.subarray(0, uids.length - 20), TransferSyntax.ExplicitVRLittleEndian, false).kind, 'need-more');
+});

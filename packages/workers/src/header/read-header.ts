@@ -1,8 +1,10 @@
 /**
  * Reads the few attributes the store path needs from the start of a dataset with dicom-parser,
- * without ever touching Pixel Data. dicom-parser has no "stop after tag" option, so it is given
- * a prefix: parsing stops (by throwing) where the prefix ends, and the elements read before that
- * are kept. All the attributes we need sit in groups 0008 and 0020, near the start.
+ * without ever touching Pixel Data. All of them sit in groups 0008 and 0020, near the start, so
+ * parsing stops after the last, (0020,000E) (dicom-parser's `untilTag`: on real CT and MR
+ * headers 18-45 µs a read instead of 25-84 µs up to Pixel Data). It is given a prefix of the
+ * dataset, as it cannot read a stream: when the prefix ends first, parsing stops there (by
+ * throwing) and the elements read before that are kept.
  */
 import { inflateRawSync, constants as zlib } from 'node:zlib';
 import dicomParser, { type ByteArrayParser, type DataSet } from 'dicom-parser';
@@ -62,7 +64,7 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
     // Inside the try: ByteStream throws on an empty array (a zero-length dataset, or a prefix
     // that inflates to nothing).
     const stream = new dicomParser.ByteStream(parser, bytes, 0);
-    const options = { untilTag: 'x7fe00010' };
+    const options = { untilTag: TAGS.seriesInstanceUid };
     if (transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian) dicomParser.parseDicomDataSetImplicit(dataSet, stream, bytes.length, options);
     else dicomParser.parseDicomDataSetExplicit(dataSet, stream, bytes.length, options);
   } catch {
@@ -88,8 +90,9 @@ export function readHeader(prefix: Uint8Array, transferSyntaxUid: string, comple
     const tag = parseInt(key.slice(1), 16);
     if (tag > lastTag) lastTag = tag;
   }
-  // Not only when parsing stopped early: a prefix can end exactly where an element does.
-  if (!complete && lastTag <= LAST_NEEDED) return { kind: 'need-more', elements: Object.keys(elements).length };
+  // Not only when parsing stopped early: a prefix can end exactly where an element does. Tags
+  // ascend, so once (0020,000E) is read nothing needed can follow.
+  if (!complete && lastTag < LAST_NEEDED) return { kind: 'need-more', elements: Object.keys(elements).length };
   if (Object.keys(elements).length === 0) return { kind: 'unreadable', reason: 'no DICOM elements could be read' };
   return { kind: 'ok', fields };
 }
