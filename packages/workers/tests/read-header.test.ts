@@ -64,3 +64,19 @@ test('parsing stops after the Series Instance UID: a prefix that ends there, or 
   // Cut before it: more is read.
   assert.equal(readHeader(uids.subarray(0, uids.length - 20), TransferSyntax.ExplicitVRLittleEndian, false).kind, 'need-more');
 });
+
+test('a Series Instance UID inside a sequence item neither stops the read nor stands in for the dataset\'s own', () => {
+  const little = (g: number, e: number, vr: string, value: Uint8Array) => element(true, g, e, vr, value);
+  const referenced = little(0x0020, 0x000e, 'UI', text('9.9.9'));
+  const item = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0]), Buffer.alloc(4), referenced]);
+  item.writeUInt32LE(referenced.length, 4);
+  const dataset = Buffer.concat([
+    little(0x0008, 0x0016, 'UI', text('1.2.840.10008.5.1.4.1.1.2')),
+    little(0x0008, 0x0018, 'UI', text('1.2.3.4')),
+    little(0x0008, 0x1115, 'SQ', item), // Referenced Series Sequence
+    little(0x0020, 0x000d, 'UI', text('1.2.3.4.1')),
+    little(0x0020, 0x000e, 'UI', text('1.2.3.4.1.1')),
+  ]);
+  const outcome = readHeader(dataset, TransferSyntax.ExplicitVRLittleEndian, false);
+  assert.deepEqual(outcome, { kind: 'ok', fields: { sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: '1.2.3.4', studyInstanceUid: '1.2.3.4.1', seriesInstanceUid: '1.2.3.4.1.1' } });
+});
