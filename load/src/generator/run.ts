@@ -75,8 +75,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const deadline = opts.durationMs === undefined ? Infinity : started + opts.durationMs;
   let remaining = opts.instances ?? Infinity;
   if (remaining === Infinity && opts.perAssociation === undefined && deadline === Infinity) remaining = opts.source.distinct;
+  /** Whether an association that sent `sent` may send another. */
+  const more = (sent: number): boolean => remaining > 0 && sent < (opts.perAssociation ?? Infinity) && performance.now() < deadline;
   const take = (sent: number): boolean => {
-    if (remaining <= 0 || sent >= (opts.perAssociation ?? Infinity) || performance.now() >= deadline) return false;
+    if (!more(sent)) return false;
     remaining--;
     return true;
   };
@@ -97,10 +99,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   // Each lane is one association at a time, with `window` senders on it. A broken association
   // fails every store it had unanswered and is replaced once per break while there is more to
-  // send, keeping the count sent;
-  // a lane whose association cannot be (re)opened stops, so a dead peer ends the run instead of
-  // looping. With --per-association and a total (-n or -d), a lane that sent its share releases
-  // and opens the next association, as modalities do study after study.
+  // send, keeping the count sent; a lane whose association cannot be (re)opened stops, so a dead
+  // peer ends the run instead of looping. With --per-association and a total (-n or -d), a lane
+  // that sent its share releases and opens the next association, as modalities do study after
+  // study.
   const reconnect = opts.perAssociation !== undefined && (opts.instances !== undefined || deadline !== Infinity);
   const window = opts.window ?? 1;
   if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a whole number ≥ 1, not ${window}`);
@@ -128,14 +130,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       if (broken) {
         current.destroy();
         stats.openAssociations--;
-        const more = remaining > 0 && performance.now() < deadline && sent < (opts.perAssociation ?? Infinity);
-        assoc = more ? await open() : undefined;
+        assoc = more(sent) ? await open() : undefined;
         continue;
       }
       await current.association.release().catch(() => current.destroy());
       stats.openAssociations--;
       sent = 0;
-      assoc = reconnect && remaining > 0 && performance.now() < deadline ? await open() : undefined;
+      assoc = reconnect && more(sent) ? await open() : undefined;
     }
   };
 

@@ -10,7 +10,7 @@ import type { Server, Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssociationAborted, AssociationRejected, CommandField, decodeCommand, encodeCommand, encodePdu, PduType, VERIFICATION_SOP_CLASS as VERIFICATION, type Scu } from '../src/index.ts';
-import { buildDataset, closedManifests, connectScu, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
+import { buildDataset, closedManifests, connectScu, eventually, ctDataset, CT_IMAGE, freshUid, startTestScp, storedFiles, storeOne, type TestScp } from './helpers.ts';
 
 let t: TestScp;
 before(async () => (t = await startTestScp()));
@@ -135,14 +135,12 @@ test('an A-ABORT sent while the peer awaits its answer ends the association at o
     peer.send(encodePdu({ type: PduType.Abort, source: 0, reason: 0 }));
     // The connection ends while the store it sent still waits for the slot.
     await assert.rejects(peer.nextPdu(), AssociationAborted);
-    for (let i = 0; i < 500 && (await open()) !== 1; i++) await sleep(10);
-    assert.equal(await open(), 1, 'its slot is free');
+    await eventually(open, (n) => n === 1); // its slot is free
 
     await blocker.finish();
     // Received whole before the abort: stored (though never acknowledged) and listed, not lost.
     const listed = () => closedManifests(own.dir).some((m) => m.reason === 'abort' && m.instances.some((i) => i.sopInstanceUid === sop));
-    for (let i = 0; i < 500 && !listed(); i++) await sleep(10);
-    assert.ok(listed(), 'listed in the manifest of the aborted association');
+    await eventually(listed, Boolean); // listed in the manifest of the aborted association
     assert.ok(storedFiles(own.dir).some((f) => f.endsWith(`${sop}.dcm`)));
   } finally {
     await own.stop();
@@ -169,25 +167,23 @@ test('what a peer sent ahead of its answer counts in the byte budget until it is
       sendStore(peer, 1, first, data1);
       sendStore(peer, 2, second, data2);
       // The first dataset waits for the slot; the second message, read with it, waits for its answer.
-      const expected = blocking + data1.length + data2.length;
-      for (let i = 0; i < 500 && (await inFlight()) < expected; i++) await sleep(10);
+      const sent = data1.length + data2.length;
       // The second message is counted as it came: with its command and PDU headers, once.
-      const counted = (await inFlight()) - blocking;
-      assert.ok(counted >= data1.length + data2.length && counted <= data1.length + data2.length + 1024, `${counted} bytes counted for ${data1.length} + ${data2.length}`);
+      const counted = (await eventually(inFlight, (n) => n >= blocking + sent)) - blocking;
+      assert.ok(counted <= sent + 1024, `${counted} bytes counted for ${data1.length} + ${data2.length}`);
 
       if (ending === 'answered') {
         await blocker.finish();
         assert.deepEqual([(await peer.nextCommand()).status, (await peer.nextCommand()).status], [0, 0]);
-        // Given back when read, not only when the association ends.
-        for (let i = 0; i < 500 && (await inFlight()) !== 0; i++) await sleep(10);
-        assert.equal(await inFlight(), 0, 'nothing left counted once all is answered, the association still open');
+        // Given back when read, not only when the association ends: nothing left counted once
+        // all is answered, the association still open.
+        await eventually(inFlight, (n) => n === 0);
         await peer.release();
       } else {
         // A stop past its deadline aborts both associations while the second message is still held.
         await own.scp.drain(100);
       }
-      for (let i = 0; i < 500 && (await inFlight()) !== 0; i++) await sleep(10);
-      assert.equal(await inFlight(), 0, `${ending}: nothing left counted`);
+      await eventually(inFlight, (n) => n === 0); // nothing left counted
     } finally {
       await own.stop();
     }
@@ -204,8 +200,7 @@ async function blockTheOnlySlot(own: TestScp): Promise<{ finish(): Promise<void>
   const pcId = blocker.beginStore(CT_IMAGE, sop, 1);
   blocker.sendDataset(pcId, big.subarray(0, 2 * 1024 * 1024), false);
   const utilization = async () => (await own.scp.metrics.poolUtilization.get()).values[0]?.value;
-  for (let i = 0; i < 500 && (await utilization()) !== 1; i++) await sleep(10);
-  assert.equal(await utilization(), 1, 'the unfinished stream holds the only slot');
+  await eventually(utilization, (u) => u === 1); // the unfinished stream holds the only slot
   return {
     async finish() {
       blocker.sendDataset(pcId, big.subarray(2 * 1024 * 1024));

@@ -5,23 +5,13 @@ import { makeDocumentClient, makeDynamoClient } from '../../importer/src/aws/cli
 import { JobsTable, createJobsTable, startDynalite, type JobRow } from '../../importer/src/index.ts';
 import { loadConfig } from '../src/index.ts';
 import { configView } from '../src/console/config-view.ts';
-import { CT_IMAGE, connectScu, ctDataset, freshUid, startTestScp, storeOne } from './helpers.ts';
+import { CT_IMAGE, connectScu, ctDataset, eventually, freshUid, startTestScp, storeOne } from './helpers.ts';
 
 const getJson = async (url: string) => {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as any };
 };
 
-/** Polls until `check` holds (the sampler ticks once a second), failing after `ms`. */
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v)) return v;
-    if (Date.now() > deadline) assert.fail(`condition not met within ${ms} ms; last value: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('/api/state shows an open association with its instances and bytes, then throughput, latency and answers by status', async () => {
   const t = await startTestScp(['--http-port', '0']);
@@ -47,7 +37,7 @@ test('/api/state shows an open association with its instances and bytes, then th
     // the time since the point before, which a loaded machine stretches past the nominal second.
     const charted = (s: any) =>
       s.throughput.points.reduce((n: number, p: any, i: number, all: any[]) => n + (p.instancesPerSecond * (i > 0 ? p.t - all[i - 1].t : s.throughput.intervalMs)) / 1000, 0);
-    const after = await eventually(state, (s) => charted(s) > 1.95);
+    const after = await eventually(state, (s) => charted(s) > 1.95, 10_000, 200); // the sampler ticks once a second
     assert.ok(charted(after) < 2.05);
     assert.equal(after.associations.length, 0);
     assert.deepEqual(after.statuses, { '0x0000': 2 });

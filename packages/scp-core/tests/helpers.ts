@@ -1,4 +1,5 @@
 /** Test helpers: an SCP on ephemeral ports over a temp directory, dcmtk as the peer, crafted datasets. */
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -87,6 +88,17 @@ export function dcmtk(tool: string, args: string[], timeoutMs = 60_000): Promise
 /** Stored data files (everything but batch records and temp files). */
 export function storedFiles(dir: string): string[] {
   return walkFiles(dir, (name) => name !== '_batches').filter((p) => p.endsWith('.dcm'));
+}
+
+/** Polls `read` every `everyMs` until `check` holds, and returns that value; fails after `ms`. */
+export async function eventually<T>(read: () => Promise<T> | T, check: (v: T) => boolean, ms = 10_000, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (check(v)) return v;
+    if (Date.now() > deadline) assert.fail(`condition not met within ${ms} ms; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }
 
 /** The manifests of the batches closed so far under a file:// storage directory (not those still being written). */

@@ -62,7 +62,6 @@ export class PooledDataset implements IncomingDataset {
   private waitTimer: NodeJS.Timeout | undefined;
   /** Paused for its own window: a running dataset the worker consumes slower than it arrives. */
   private windowPaused = false;
-  private readonly windowBytes: number;
 
   constructor(
     private readonly pool: StorePool,
@@ -70,7 +69,6 @@ export class PooledDataset implements IncomingDataset {
     private readonly flow: FlowControl,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
-    this.windowBytes = WINDOW_STAGES * pool.options.streamStageBytes;
     pool.readGate.enter(flow);
   }
 
@@ -117,6 +115,10 @@ export class PooledDataset implements IncomingDataset {
     this.ended = true;
     this.pool.unqueue(this);
     this.finish({ status: Status.ProcessingFailure, comment: 'association aborted', aborted: true });
+  }
+
+  private get windowBytes(): number {
+    return WINDOW_STAGES * this.pool.options.streamStageBytes;
   }
 
   /**

@@ -34,7 +34,8 @@ const TAGS = {
   studyInstanceUid: 'x0020000d',
   seriesInstanceUid: 'x0020000e',
 } as const;
-const LAST_NEEDED = 0x0020000e;
+/** The last of TAGS in a dataset's order: reading stops after it. */
+const LAST_NEEDED = parseInt(TAGS.seriesInstanceUid.slice(1), 16);
 
 /**
  * The most of a dataset's start a store holds to find its Study/Series UIDs, and the most a
